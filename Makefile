@@ -1,0 +1,53 @@
+# Partnership Planner. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV      := .venv
+PY        := $(VENV)/bin/python
+RASA      := $(VENV)/bin/rasa
+STAMP     := $(VENV)/.installed
+MODEL     := models/planner.tar.gz
+TRAINING  := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
+export RASA_TELEMETRY_ENABLED := false
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+
+.PHONY: help install train run shell test validate story-test bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+install: $(STAMP) ## Create .venv with Python 3.10 and install the pinned requirements
+$(STAMP): requirements.txt constraints.txt scripts/find-python
+	@PYTHON=$$(scripts/find-python) || exit 1; \
+	  echo "Creating $(VENV) with $$PYTHON"; \
+	  [ -x $(PY) ] || $$PYTHON -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip==24.0
+	$(PY) -m pip install --progress-bar off -r requirements.txt -c constraints.txt
+	@touch $@
+
+train: $(MODEL) ## Train the model when the training data or config changed
+$(MODEL): $(STAMP) $(TRAINING)
+	@echo "Training the assistant (about a minute on 2 cores)..."
+	$(RASA) train --fixed-model-name planner --out models
+	@touch $@
+
+run: install train ## Set up, train if needed, start the assistant and print the meeting page's URL
+	@scripts/serve page
+
+shell: install train ## Set up, train if needed, chat with the assistant in the terminal
+	@scripts/serve shell
+
+validate: install ## Check the training data (rasa data validate)
+	$(RASA) data validate
+
+story-test: install train ## Run the test stories, failing on any prediction error
+	$(RASA) test core --stories tests/stories --model $(MODEL) --fail-on-prediction-errors --out results/stories
+
+test: install train validate story-test ## Set up and run every test
+	$(PY) -m pytest
+
+bench: install train ## Benchmark against Rasa's starter bot (about 20 min; results/bench.json)
+	$(PY) tests/benchmarks/bench.py --out results/bench.json
+
+clean: ## Remove the trained model, test results and exports (keeps .venv and plans)
+	rm -rf models results exports/*.docx test-artifacts

@@ -1,0 +1,1 @@
+"""Custom actions: thin translations between Rasa and the bot package."""

@@ -1,0 +1,215 @@
+"""Control phrases: they work at any point and are never stored as answers."""
+from __future__ import annotations
+
+from abc import abstractmethod
+import re
+from typing import List, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.runtime import PlanAction, PlannerAction, last_answer, status_of, take_text
+from bot import replies
+from bot.members import parse_speaker
+from bot.planner import PlanState
+
+
+ATTRIBUTED = re.compile(r"^[^:\n]{2,80}:\s*\S")
+
+
+def in_question(tracker: Tracker) -> bool:
+    return tracker.active_loop.get("name") == "question_form"
+
+
+class _MoveOn(PlanAction):
+    """Leaves the current question (answers kept, unanswered ones stay open)."""
+
+    @abstractmethod
+    def moved(self, left: PlanState) -> str:
+        ...
+
+    def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+        left = self.planner.state(code)
+        if left.current is None:
+            dispatcher.utter_message(text=replies.FINISHED)
+            return [SlotSet("plan_status", "finished")]
+        state = self.planner.next_question(code)
+        dispatcher.utter_message(text=self.moved(left))
+        return [SlotSet("plan_status", status_of(state))]
+
+
+class ActionSkipQuestion(_MoveOn):
+    def name(self) -> Text:
+        return "action_skip_question"
+
+    def moved(self, left: PlanState) -> str:
+        if left.answers_here:
+            return f"Moving on from “{left.current.short}”; its answers are kept."
+        return f"Skipped “{left.current.short}”. It stays open, and the documents mark it as still to be decided."
+
+
+class ActionNextQuestion(_MoveOn):
+    def name(self) -> Text:
+        return "action_next_question"
+
+    def moved(self, left: PlanState) -> str:
+        if left.answers_here:
+            return "Next question."
+        return f"Moving on. “{left.current.short}” has no answer yet, so it stays open."
+
+
+class ActionGoBack(PlanAction):
+    def name(self) -> Text:
+        return "action_go_back"
+
+    def without_plan(self) -> List[EventType]:
+        return [SlotSet("plan_status", "missing")]
+
+    def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+        before = self.planner.state(code).current
+        state = self.planner.go_back(code)
+        if before is not None and state.current == before:
+            dispatcher.utter_message(text="This is the first question; there is nothing before it.")
+        else:
+            dispatcher.utter_message(text=replies.went_back(state))
+        return [SlotSet("plan_status", status_of(state))]
+
+
+class ActionRepeatQuestion(PlanAction):
+    def name(self) -> Text:
+        return "action_repeat_question"
+
+    def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+        if in_question(tracker):
+            # The form asks again straight after this action; forgetting that the
+            # question was asked makes it read the whole question.
+            return [SlotSet("asked_question", None)]
+        state = self.planner.state(code)
+        if state.current is None:
+            dispatcher.utter_message(text=replies.FINISHED)
+        else:
+            dispatcher.utter_message(
+                text=replies.question_prompt(self.planner.guide, state.current, len(state.answers_here))
+                + "\nThe discussion is paused: say “continue” to answer it."
+            )
+        return []
+
+
+class ActionExplainQuestion(PlanAction):
+    def name(self) -> Text:
+        return "action_explain_question"
+
+    def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+        question = self.planner.state(code).current
+        text = replies.explanation(self.planner.guide, question) if question else replies.FINISHED
+        dispatcher.utter_message(text=text)
+        return []
+
+
+class ActionReviewAnswers(PlanAction):
+    def name(self) -> Text:
+        return "action_review_answers"
+
+    def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+        question = self.planner.state(code).current
+        if question is None:
+            dispatcher.utter_message(text=replies.progress_report(self.planner.progress(code)))
+            return []
+        section = self.planner.guide.section(question.section_id)
+        by_question = self.planner.answers_to(code, [q.id for q in section.questions])
+        dispatcher.utter_message(text=replies.review(self.planner.guide, question, by_question))
+        return []
+
+
+class ActionChangeAnswer(PlanAction):
+    def name(self) -> Text:
+        return "action_change_answer"
+
+    def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+        answer = last_answer(self.planner, code, tracker)
+        if answer is None:
+            dispatcher.utter_message(text="There is no answer in this plan yet, so there is nothing to change.")
+            return []
+        dispatcher.utter_message(text=replies.revise_prompt(answer, self.planner.guide))
+        return [SlotSet("revising_answer_id", float(answer.id))]
+
+
+class ActionCancelChange(PlannerAction):
+    def name(self) -> Text:
+        return "action_cancel_change"
+
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+        if tracker.get_slot("revising_answer_id"):
+            dispatcher.utter_message(text="Kept the answer as it was.")
+            return [SlotSet("revising_answer_id", None)]
+        dispatcher.utter_message(text="There is nothing to cancel.")
+        return []
+
+
+class ActionShowProgress(PlanAction):
+    def name(self) -> Text:
+        return "action_show_progress"
+
+    def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+        dispatcher.utter_message(text=replies.progress_report(self.planner.progress(code)))
+        return []
+
+
+class ActionExportDocuments(PlanAction):
+    def name(self) -> Text:
+        return "action_export_documents"
+
+    def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+        dispatcher.utter_message(text=replies.exported(self.planner.export(code)))
+        return []
+
+
+class ActionPause(PlannerAction):
+    def name(self) -> Text:
+        return "action_pause"
+
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+        code = tracker.get_slot("plan_code")
+        dispatcher.utter_message(text=replies.paused(code) if code else replies.NO_PLAN)
+        return [SlotSet("asked_question", None)]
+
+
+class ActionHelp(PlannerAction):
+    def name(self) -> Text:
+        return "action_help"
+
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+        dispatcher.utter_message(text=replies.HELP)
+        return []
+
+
+class ActionShowPlanCode(PlanAction):
+    def name(self) -> Text:
+        return "action_show_plan_code"
+
+    def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+        dispatcher.utter_message(text=replies.plan_code(self.planner.state(code)))
+        return []
+
+
+class ActionSetSpeaker(PlannerAction):
+    """'Officer Lee speaks next': later answers are attributed to Officer Lee."""
+
+    def name(self) -> Text:
+        return "action_set_speaker"
+
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+        text = tracker.latest_message.get("text") or ""
+        person = parse_speaker(text)
+        code = tracker.get_slot("plan_code")
+        if person is None and code and ATTRIBUTED.match(text):
+            # "Ms. Ortiz: we agree" names its speaker but is an answer: keep it as one.
+            slots = take_text(self.planner, code, text, tracker, dispatcher, stray=not in_question(tracker))
+            return [SlotSet(name, value) for name, value in slots.items()]
+        if person is None:
+            dispatcher.utter_message(text="Who is speaking? Say, for example, “Ms. Ortiz speaks next”.")
+            return []
+        member = self.planner.add_member(code, person) if code else person
+        dispatcher.utter_message(text=replies.speaker_set(member.name, member.role))
+        return [SlotSet("speaker", member.name)]

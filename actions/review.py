@@ -1,0 +1,65 @@
+"""The guidance at work on the plan: the completeness review, going to its first gap, and
+keeping an answer the discipline guardrail flagged."""
+from __future__ import annotations
+
+from typing import List, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.runtime import PlanAction, last_answer, status_of
+from bot import replies
+from bot.planner import AnswerRejected
+
+
+class ActionCheckPlan(PlanAction):
+    """“What is missing?”: the plan against the COPS MOU elements and the SECURe steps."""
+
+    def name(self) -> Text:
+        return "action_check_plan"
+
+    def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+        dispatcher.utter_message(text=replies.completeness(self.planner.review(code), self.planner.guide))
+        return []
+
+
+class ActionGoToGap(PlanAction):
+    """“Take us there”: to the first flagged answer or gap the review found."""
+
+    def name(self) -> Text:
+        return "action_go_to_gap"
+
+    def without_plan(self) -> List[EventType]:
+        return [SlotSet("plan_status", "missing")]
+
+    def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+        stop = self.planner.review(code).first_stop()
+        if stop is None:
+            dispatcher.utter_message(text="The review found nothing missing, so there is no gap to go to.")
+            return [SlotSet("plan_status", status_of(self.planner.state(code)))]
+        state = self.planner.go_to(code, stop.id)
+        number = self.planner.guide.position(stop.id) + 1
+        dispatcher.utter_message(text=f"Going to question {number}, “{stop.short}”.")
+        # Forget the last question asked, so that this one is read out in full.
+        return [SlotSet("plan_status", status_of(state)), SlotSet("asked_question", None)]
+
+
+class ActionKeepAnswer(PlanAction):
+    """“Keep it as written”: the committee confirms a flagged answer after the warning."""
+
+    def name(self) -> Text:
+        return "action_keep_answer"
+
+    def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+        answer = last_answer(self.planner, code, tracker)
+        if answer is None:
+            dispatcher.utter_message(text="There is no answer yet to keep.")
+            return []
+        try:
+            kept = self.planner.keep_answer(code, answer.id)
+        except AnswerRejected as rejection:
+            dispatcher.utter_message(text=str(rejection))
+            return []
+        dispatcher.utter_message(text=replies.answer_kept(kept))
+        return []

@@ -1,0 +1,128 @@
+"""What every action shares: the Planner, the plan the conversation has open, and the
+translation of the Planner's errors into replies.
+
+rasa-sdk builds each action class itself, with no arguments, so the action server's one
+Planner (engine, session factory, guide) is built on first use here: this module is the
+action server's composition root. Tests pass their own Planner to each action instead.
+"""
+from __future__ import annotations
+
+import asyncio
+from abc import ABCMeta, abstractmethod
+from functools import lru_cache
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot import replies
+from bot.planner import AnswerRejected, NoOpenQuestion, Planner, PlanNotFound, PlanState
+from bot.settings import Settings
+from bot.storage import AnswerView
+
+DomainDict = Dict[Text, Any]
+
+
+@lru_cache(maxsize=1)
+def shared_planner() -> Planner:
+    return Planner.from_settings(Settings.from_environment())
+
+
+class UsesPlanner:
+    def __init__(self, planner: Optional[Planner] = None) -> None:
+        self._planner = planner
+
+    @property
+    def planner(self) -> Planner:
+        return self._planner or shared_planner()
+
+
+class PlannerAction(UsesPlanner, Action, metaclass=ABCMeta):
+    """An action whose work (database, Word files) runs in a worker thread, so that one
+    committee's slow export never holds up another committee's reply. Abstract classes
+    are not registered by the action server."""
+
+    @abstractmethod
+    def name(self) -> Text:
+        ...
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        return await asyncio.to_thread(self.act, dispatcher, tracker)
+
+    @abstractmethod
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+        ...
+
+
+class PlanAction(PlannerAction):
+    """An action about the plan this conversation has open."""
+
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+        code = tracker.get_slot("plan_code")
+        if not code:
+            dispatcher.utter_message(text=replies.NO_PLAN)
+            return self.without_plan()
+        try:
+            return self.with_plan(code, dispatcher, tracker)
+        except PlanNotFound:
+            dispatcher.utter_message(text=replies.plan_not_found(code))
+            return [SlotSet("plan_code", None), SlotSet("plan_status", "missing")]
+
+    def without_plan(self) -> List[EventType]:
+        return []
+
+    @abstractmethod
+    def with_plan(
+        self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> List[EventType]:
+        ...
+
+
+def message_metadata(tracker: Tracker) -> Dict[Text, Any]:
+    """What the channel sent with the latest message (the meeting page: the plan it is
+    bound to, after checking the key, and who is speaking)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return event.get("metadata") or {}
+    return {}
+
+
+def last_answer(planner: Planner, code: str, tracker: Tracker) -> Optional[AnswerView]:
+    """The answer this conversation gave or changed last (else the plan's latest)."""
+    last_id = tracker.get_slot("last_answer_id")
+    return planner.last_answer(code, int(last_id) if last_id else None)
+
+
+def status_of(state: PlanState) -> str:
+    return "open" if state.current else "finished"
+
+
+def take_text(
+    planner: Planner, code: str, text: str, tracker: Tracker, dispatcher: CollectingDispatcher,
+    stray: bool = False,
+) -> Dict[Text, Any]:
+    """Store what the committee typed: as new wording of the answer being changed, or as a
+    new answer to the current question. Returns the slots to set. The answer is committed
+    before this returns, so before the bot replies."""
+    revising = tracker.get_slot("revising_answer_id")
+    try:
+        if revising:
+            answer = planner.revise_answer(code, int(revising), text)
+            for said in [replies.answer_revised(answer), *replies.warnings(answer)]:
+                dispatcher.utter_message(text=said)
+            return {"revising_answer_id": None, "last_answer_id": float(answer.id)}
+        speaker = message_metadata(tracker).get("speaker") or tracker.get_slot("speaker")
+        recorded = planner.record_answer(code, text, speaker)
+    except AnswerRejected as rejection:
+        dispatcher.utter_message(text=str(rejection))
+        return {}
+    except NoOpenQuestion:
+        dispatcher.utter_message(text=replies.FINISHED)
+        return {}
+    say = replies.stray_answer_saved if stray else replies.answer_saved
+    for said in [say(recorded), *replies.warnings(recorded.answer)]:
+        dispatcher.utter_message(text=said)
+    return {"last_answer_id": float(recorded.answer.id)}

@@ -1,0 +1,145 @@
+"""Starting a plan (plan_setup_form) and opening an existing one by its plan code."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+
+from actions.runtime import DomainDict, PlannerAction, message_metadata, status_of
+from bot import replies
+from bot.planner import PlanNotFound
+from bot.storage import MAX_NAME_LENGTH, find_code
+
+MEETING_PAGE = "meeting"  # bot.web.channel.MeetingPageInput.name()
+SETUP_SLOTS = ("school_partner", "agency_partner", "members_text")
+NOBODY_YET = {"none", "no", "nobody", "skip", "later", "n/a", "na", "-"}
+
+
+def conversation_reset(code: str, status: str) -> List[EventType]:
+    """A conversation moving to a plan forgets what belonged to the previous one."""
+    return [
+        SlotSet("plan_code", code),
+        SlotSet("plan_status", status),
+        SlotSet("asked_question", None),
+        SlotSet("last_answer_id", None),
+        SlotSet("revising_answer_id", None),
+        SlotSet("answer", None),
+    ]
+
+
+class ValidatePlanSetupForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_plan_setup_form"
+
+    def _partner(self, value: Any, what: str, dispatcher: CollectingDispatcher) -> Any:
+        if value is None:  # cleared by action_reset_setup, not typed: nothing to check
+            return None
+        name = " ".join(str(value).split())
+        if not name or name.casefold() in NOBODY_YET:
+            dispatcher.utter_message(text=f"The MOU needs the {what}'s name; please type it.")
+            return None
+        if len(name) > MAX_NAME_LENGTH:
+            dispatcher.utter_message(
+                text=f"That is {len(name)} characters; please give the {what}'s name in at most {MAX_NAME_LENGTH}."
+            )
+            return None
+        return name
+
+    def validate_school_partner(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        return {"school_partner": self._partner(value, "school or district", dispatcher)}
+
+    def validate_agency_partner(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        return {"agency_partner": self._partner(value, "law enforcement agency", dispatcher)}
+
+    def validate_members_text(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        if value is None:
+            return {"members_text": None}
+        text = str(value).strip()
+        return {"members_text": "" if text.casefold().strip(".!") in NOBODY_YET else text}
+
+
+class ActionResetSetup(PlannerAction):
+    def name(self) -> Text:
+        return "action_reset_setup"
+
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+        return [SlotSet(slot, None) for slot in SETUP_SLOTS]
+
+
+class ActionCancelSetup(PlannerAction):
+    def name(self) -> Text:
+        return "action_cancel_setup"
+
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+        dispatcher.utter_message(
+            text="Setting up the new plan is stopped; no plan was created. "
+            "Say “start a new plan” to begin again, or “resume” with a plan code."
+        )
+        return [SlotSet(slot, None) for slot in SETUP_SLOTS]
+
+
+class ActionCreatePlan(PlannerAction):
+    def name(self) -> Text:
+        return "action_create_plan"
+
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+        state = self.planner.create_plan(
+            tracker.get_slot("school_partner") or "",
+            tracker.get_slot("agency_partner") or "",
+            tracker.get_slot("members_text") or "",
+        )
+        dispatcher.utter_message(text=replies.plan_created(state))
+        # The meeting page reads the code and key from this payload to bind itself to the plan.
+        dispatcher.utter_message(json_message={"plan_created": {"code": state.code, "key": state.access_key}})
+        return conversation_reset(state.code, "open") + [
+            SlotSet("speaker", None),
+            *[SlotSet(slot, None) for slot in SETUP_SLOTS],
+        ]
+
+
+class ActionResumePlan(PlannerAction):
+    """'resume MAPLE-417' opens that plan; a bare 'continue' reopens the plan in use."""
+
+    def name(self) -> Text:
+        return "action_resume_plan"
+
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+        said = find_code(tracker.latest_message.get("text") or "")
+        current = tracker.get_slot("plan_code")
+        if tracker.get_latest_input_channel() == MEETING_PAGE:
+            # The page checked the key for one plan; it may open that plan and no other.
+            bound = message_metadata(tracker).get("plan_code")
+            if said and said != bound:
+                dispatcher.utter_message(text=replies.OTHER_PLAN_ON_PAGE)
+                return [SlotSet("plan_status", self._status_of_code(current) if current else "missing")]
+            said = bound
+        code = said or current
+        if not code:
+            dispatcher.utter_message(text="Which plan? Say “resume” followed by your plan code, for example “resume MAPLE-417”.")
+            return [SlotSet("plan_status", "missing")]
+        try:
+            state = self.planner.state(code)
+        except PlanNotFound:
+            dispatcher.utter_message(text=replies.plan_not_found(code))
+            # A mistyped code leaves the plan already open, if any, as it was.
+            still_open = current and current != code
+            return [SlotSet("plan_status", self._status_of_code(current) if still_open else "missing")]
+        dispatcher.utter_message(text=replies.plan_resumed(state))
+        if state.code == current:
+            return [SlotSet("plan_status", status_of(state)), SlotSet("asked_question", None)]
+        return conversation_reset(state.code, status_of(state))
+
+    def _status_of_code(self, code: str) -> str:
+        try:
+            return status_of(self.planner.state(code))
+        except PlanNotFound:
+            return "missing"

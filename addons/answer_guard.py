@@ -1,0 +1,91 @@
+"""A message much longer than any command is an answer, whatever words it contains.
+
+The committee's answers often use the words of control phrases ("review", "explain",
+"go back", "skip arrests"). The classifier separates most of them, but an answer it takes
+for a command is not stored, which is worse than a command taken for an answer (that one
+is saved visibly and can be changed). So after the classifiers, a message longer than a
+command ever is becomes the answer intent, and so does a message that opens with a speaker's
+name ("Sam Green: ..."): no command has that shape. A message taken for a question about the
+guidance must look like a question or a request ("...?", "what ...", "tell us ..."); otherwise
+it is an answer that happens to use the guidance's words.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+
+# One to five words before a colon, then the answer: "Ms. Ortiz: we agree".
+SPEAKER_PREFIX = re.compile(r"^\s*[^\s:?]+(?: [^\s:?]+){0,4}:\s*\S")
+
+
+# How a question or a request for information opens, when it does not end with "?".
+QUESTION_OPENERS = {
+    "what", "what's", "whats", "how", "how's", "who", "who's", "whom", "whose", "why", "when", "where",
+    "which", "can", "could", "should", "would", "will", "is", "are", "does", "do", "did", "may", "must",
+    "tell", "explain", "define", "describe", "list", "give", "walk", "remind", "show", "help", "find",
+    "any", "quick", "question", "please", "faq", "meaning", "definition",
+}
+
+
+def looks_like_a_question(text: str) -> bool:
+    words = text.strip().lower().split()
+    return text.strip().endswith("?") or bool(words and words[0].strip(",:;") in QUESTION_OPENERS)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class LongMessageIsAnswer(GraphComponent, IntentClassifier):
+    @classmethod
+    def required_components(cls) -> List[type]:
+        return [IntentClassifier]
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            "answer_intent": "give_answer",
+            # Commands in the training data have at most 8 words; some carry a name or code.
+            "max_command_words": 8,
+            # Questions about the guidance run longer than commands (data/faq.yml: up to 16 words).
+            "longer_commands": {"set_speaker": 14, "resume_plan": 14, "start_plan": 12, "faq": 16, "check_plan": 10},
+            "never_answers": ["nlu_fallback"],
+            # Intents whose messages may carry "Name: ..." (the speaker action stores those).
+            "attributed_commands": ["set_speaker", "resume_plan", "start_plan"],
+            "question_intents": ["faq", "out_of_scope"],
+        }
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        self.config = config
+
+    @classmethod
+    def create(
+        cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "LongMessageIsAnswer":
+        return cls(config)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        answer = self.config["answer_intent"]
+        for message in messages:
+            intent = message.get(INTENT) or {}
+            name = intent.get(INTENT_NAME_KEY)
+            if name is None or name == answer or name in self.config["never_answers"]:
+                continue
+            text = message.get(TEXT) or ""
+            limit = self.config["longer_commands"].get(name, self.config["max_command_words"])
+            attributed = SPEAKER_PREFIX.match(text) and name not in self.config["attributed_commands"]
+            statement = name in self.config["question_intents"] and not looks_like_a_question(text)
+            if attributed or statement or len(text.split()) > limit:
+                message.set(
+                    INTENT,
+                    {INTENT_NAME_KEY: answer, PREDICTED_CONFIDENCE_KEY: intent.get(PREDICTED_CONFIDENCE_KEY)},
+                    add_to_output=True,
+                )
+        return messages

@@ -1,0 +1,97 @@
+"""Writing both documents of a plan into the exports folder under safe, unique names."""
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import unicodedata
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Optional
+
+from bot.guide import SIGNATORY_QUESTIONS, Guide
+from bot.mou import build_draft_mou
+from bot.privacy import PersonalItem, is_member, redact, redact_strings
+from bot.storage import PlanSnapshot
+from bot.summary import build_summary
+
+MAX_STEM = 60
+
+
+@dataclass(frozen=True)
+class ExportedFiles:
+    draft_mou: Path
+    summary: Path
+
+
+def safe_stem(name: str) -> str:
+    """A plan name as a file name: ASCII letters, digits and hyphens, nothing that could
+    climb out of the exports folder ('../', '/', NUL) or trouble a file system."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    stem = re.sub(r"[^A-Za-z0-9]+", "-", ascii_name).strip("-").lower()
+    return stem[:MAX_STEM].strip("-") or "plan"
+
+
+def unique_path(folder: Path, stem: str, suffix: str = ".docx") -> Path:
+    folder = folder.resolve()
+    candidate = folder / f"{stem}{suffix}"
+    counter = 2
+    while candidate.exists():
+        candidate = folder / f"{stem}-{counter}{suffix}"
+        counter += 1
+    if candidate.resolve().parent != folder:  # safe_stem makes this impossible; keep it so
+        raise ValueError(f"refusing to write outside {folder}")
+    return candidate
+
+
+def write_documents(
+    guide: Guide, plan: PlanSnapshot, exports_dir: Path, now: Optional[datetime] = None,
+    keep_personal: bool = False,
+) -> ExportedFiles:
+    now = now or datetime.now(timezone.utc)
+    plan = plan if keep_personal else without_personal_details(guide, plan)
+    exports_dir.mkdir(parents=True, exist_ok=True)
+    stem = f"{safe_stem(plan.name)}-{safe_stem(plan.code)}"
+    stamp = now.strftime("%Y%m%d-%H%M%S")
+    paths = []
+    for kind, build in (("draft-mou", build_draft_mou), ("summary", build_summary)):
+        path = unique_path(exports_dir, f"{stem}-{kind}-{stamp}")
+        _save_atomically(build(guide, plan, now), path)
+        paths.append(path)
+    return ExportedFiles(draft_mou=paths[0], summary=paths[1])
+
+
+def without_personal_details(guide: Guide, plan: PlanSnapshot) -> PlanSnapshot:
+    """The plan as the documents show it by default: personal details found in answers
+    replaced by placeholders, except the names of registered members and signatories.
+    The database keeps the original wording."""
+    members = [m.name for m in plan.members]
+    signatories = " ".join(
+        a.text for use in sorted(SIGNATORY_QUESTIONS) for a in plan.answers_to(guide.special(use).id)
+    ).casefold()
+
+    def private(item: PersonalItem) -> bool:
+        return item.kind != "name" or not (is_member(item.text, members) or item.text.casefold() in signatories)
+
+    answers = []
+    for answer in plan.answers:
+        items = [item for item in answer.personal_items if private(item)]
+        if items:
+            # Earlier wordings were read when they were current; the same details are removed from them.
+            revisions = tuple(replace(r, text=redact_strings(r.text, items)) for r in answer.revisions)
+            answer = replace(answer, text=redact(answer.text, items), revisions=revisions)
+        answers.append(answer)
+    return replace(plan, answers=tuple(answers))
+
+
+def _save_atomically(document, path: Path) -> None:
+    """Nobody downloading the file ever sees half of it."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".part")
+    os.close(handle)
+    try:
+        document.save(temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

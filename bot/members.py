@@ -1,0 +1,150 @@
+"""Who is in the room: member lists, roles, and who an answer is attributed to."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable, Optional
+
+ROLES = (
+    "school administrator",
+    "SRO or officer",
+    "agency leadership",
+    "parent",
+    "student",
+    "teacher or staff",
+    "community member",
+    "other",
+)
+
+# Keywords checked in this order: "assistant chief" is leadership, "school officer" an officer.
+_ROLE_WORDS = (
+    ("agency leadership", ("chief", "sheriff", "captain", "lieutenant", "commander", "undersheriff", "leadership", "sergeant", "sgt")),
+    ("SRO or officer", ("sro", "officer", "deputy", "trooper", "police", "resource officer")),
+    ("school administrator", ("principal", "superintendent", "administrator", "admin", "dean", "board", "director")),
+    ("teacher or staff", ("teacher", "staff", "counselor", "counsellor", "nurse", "social worker", "psychologist", "coach", "aide")),
+    ("parent", ("parent", "guardian", "mother", "father", "mom", "dad", "pta", "pto")),
+    ("student", ("student", "pupil", "senior", "junior", "sophomore", "freshman")),
+    ("community member", ("community", "resident", "pastor", "advocate", "neighbor", "neighbour", "naacp", "aclu")),
+)
+
+TITLES = (
+    "mr", "ms", "mrs", "mx", "dr", "prof", "officer", "deputy", "sergeant", "sgt", "lieutenant",
+    "lt", "captain", "capt", "chief", "sheriff", "principal", "superintendent", "coach", "pastor",
+    "detective", "det", "corporal", "cpl", "trooper", "dean", "judge", "councilmember",
+)
+_TITLE = r"(?:%s)\.?" % "|".join(TITLES)
+_NAME_WORD = r"[^\W\d_][\w'’\-.]*"
+# "Dr. Patel", "Officer Dan Lee": a title and one to three name words.
+_TITLED_NAME = re.compile(rf"^{_TITLE}\s+{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}}$", re.IGNORECASE)
+MAX_NAME_LENGTH = 80
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    role: str
+
+
+def role_from(text: str) -> str:
+    """Map free wording ('Principal', 'PTA president', 'our SRO') to one of ROLES."""
+    lowered = f" {text.casefold()} "
+    for role, words in _ROLE_WORDS:
+        if any(re.search(rf"\b{re.escape(word)}\b", lowered) for word in words):
+            return role
+    return "other"
+
+
+def _tidy(name: str) -> str:
+    return re.sub(r"\s+", " ", name).strip(" \t.,;:-—–")[:MAX_NAME_LENGTH]
+
+
+def parse_person(entry: str) -> Optional[Person]:
+    """'Maria Ortiz, principal', 'Officer Dan Lee (SRO)', 'Sam Green - parent'."""
+    entry = entry.strip()
+    match = re.match(r"^(.*?)\s*\((.*?)\)\s*$", entry)
+    if match:
+        name, role_text = match.groups()
+    else:
+        name, role_text = _split_role(entry)
+    name = _tidy(name)
+    if not name:
+        return None
+    role = role_from(role_text) if role_text.strip() else role_from(name)
+    return Person(name=name, role=role)
+
+
+def _split_role(entry: str) -> tuple[str, str]:
+    """'Name, role', 'Name - role' or 'Name: role' -> (name, role wording)."""
+    parts = re.split(r"\s*(?:,|\s[-–—]\s|:)\s*", entry, maxsplit=1)
+    return parts[0], parts[1] if len(parts) > 1 else ""
+
+
+def parse_members(text: str) -> list[Person]:
+    """One person per line or per semicolon."""
+    people: dict[str, Person] = {}
+    for entry in re.split(r"[;\n]+", text):
+        person = parse_person(entry)
+        if person and person.name.casefold() not in people:
+            people[person.name.casefold()] = person
+    return list(people.values())
+
+
+def split_attribution(text: str, member_names: Iterable[str]) -> tuple[Optional[str], str]:
+    """'Ms. Ortiz: we want...' -> ('Ms. Ortiz', 'we want...').
+
+    Only a registered member's name or a titled name counts as a speaker, so an answer
+    such as 'Note: the SRO...' keeps its first word.
+    """
+    match = re.match(r"^\s*([^:\n]{2,%d}):[ \t]*(?=\S)" % MAX_NAME_LENGTH, text)
+    if not match:
+        return None, text
+    prefix = _tidy(match.group(1))
+    known = {name.casefold(): name for name in member_names}
+    if prefix.casefold() in known:
+        return known[prefix.casefold()], text[match.end():]
+    surname_matches = [n for n in known.values() if same_person(prefix, n)]
+    if len(surname_matches) == 1:
+        return surname_matches[0], text[match.end():]
+    if _TITLED_NAME.match(prefix):
+        return prefix, text[match.end():]
+    return None, text
+
+
+def same_person(said: str, registered: str) -> bool:
+    """'Ms. Ortiz' or 'Ortiz' names the registered 'Maria Ortiz'."""
+    said_words = [w for w in re.split(r"\s+", said.casefold().replace(".", "")) if w not in TITLES]
+    registered_words = registered.casefold().replace(".", "").split()
+    return bool(said_words) and said_words[-1:] == registered_words[-1:] and all(
+        w in registered_words for w in said_words
+    )
+
+
+def resolve_name(said: str, member_names: Iterable[str]) -> str:
+    """The registered spelling of a name when it is clearly the same person."""
+    names = list(member_names)
+    for name in names:
+        if name.casefold() == said.casefold():
+            return name
+    matches = [n for n in names if same_person(said, n)]
+    return matches[0] if len(matches) == 1 else said
+
+
+_SPEAKER_PATTERNS = (
+    r"^(?:the\s+)?next\s+speaker(?:\s+is)?\s*[:\-]?\s*(?P<name>.+)$",
+    r"^(?:the\s+)?speaker(?:\s+is)?\s*[:\-]?\s*(?P<name>.+)$",
+    r"^next\s+up(?:\s+is)?\s*[:\-]?\s*(?P<name>.+)$",
+    r"^this\s+is\s+(?P<name>.+?)(?:\s+speaking)?$",
+    r"^(?:and\s+)?now\s+(?P<name>.+?)(?:\s+(?:is\s+)?(?:speaking|answering))?$",
+    r"^(?P<name>.+?)\s+(?:speaks|is\s+speaking|will\s+(?:speak|answer)|answers|is\s+answering|has\s+the\s+floor|goes)(?:\s+next|\s+now)?$",
+    r"^(?P<name>.+?)\s+(?:here|next)$",
+)
+
+
+def parse_speaker(text: str) -> Optional[Person]:
+    """'Officer Lee speaks next' -> Person('Officer Lee', 'SRO or officer')."""
+    cleaned = re.sub(r"\s+", " ", text).strip().rstrip(".!?")
+    for pattern in _SPEAKER_PATTERNS:
+        match = re.match(pattern, cleaned, re.IGNORECASE)
+        if match:
+            return parse_person(match.group("name"))
+    return None

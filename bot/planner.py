@@ -1,0 +1,331 @@
+"""What a committee can do with a plan. Each method is one unit of work: it opens a
+session, does its work and commits before it returns, so an answer is in the database
+before the bot says anything about it."""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Optional
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import storage
+from bot.exports import ExportedFiles, write_documents
+from bot.guide import SIGNATORY_QUESTIONS, Guide, Question, load_guide
+from bot.language import english
+from bot.reading import AnswerReader, Reading
+from bot.review import Review, review_plan
+from bot.members import Person, parse_members, resolve_name, role_from, split_attribution
+from bot.settings import Settings
+from bot.storage import AnswerView, MemberView, Plan, PlanSnapshot
+
+# Far above any real answer (the tests send 20,000 characters), low enough that one
+# message cannot fill the database or the Word document.
+MAX_ANSWER_LENGTH = 100_000
+
+
+class PlanNotFound(LookupError):
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+class AnswerRejected(ValueError):
+    """The text cannot be stored as an answer; the message says why and what to do."""
+
+
+class NoOpenQuestion(LookupError):
+    """Every question has been passed; there is nothing to answer until the committee goes back."""
+
+
+@dataclass(frozen=True)
+class PlanState:
+    code: str
+    name: str
+    school: str
+    agency: str
+    current: Optional[Question]
+    answers_here: tuple[AnswerView, ...]
+    members: tuple[MemberView, ...]
+    # The access key, present only in the state returned when the plan is created.
+    access_key: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class RecordedAnswer:
+    answer: AnswerView
+    question: Question
+    answers_on_question: int
+
+
+@dataclass(frozen=True)
+class SectionProgress:
+    title: str
+    answered: int
+    total: int
+    open_questions: tuple[Question, ...]
+
+
+@dataclass(frozen=True)
+class Progress:
+    sections: tuple[SectionProgress, ...]
+    answered: int
+    total: int
+    current: Optional[Question]
+    skipped: tuple[Question, ...]
+
+
+@dataclass(frozen=True)
+class PlanListing:
+    code: str
+    name: str
+    answered: int
+    total: int
+    finished: bool
+
+
+def clean_answer(text: Optional[str]) -> str:
+    """The text as typed, minus what no database can keep (NUL) and with one newline
+    convention; refuses empty and oversized answers with a message that says what to do."""
+    text = (text or "").replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise AnswerRejected(
+            "That message was empty, so nothing was saved. Type the answer, or say "
+            "“skip” to leave this question open."
+        )
+    if len(text) > MAX_ANSWER_LENGTH:
+        raise AnswerRejected(
+            f"That answer is {len(text):,} characters long; the limit is "
+            f"{MAX_ANSWER_LENGTH:,}. Nothing was saved: please send it in parts."
+        )
+    return text
+
+
+class Planner:
+    def __init__(self, guide: Guide, sessions: sessionmaker, exports_dir: Path, reader: AnswerReader):
+        self.guide = guide
+        self.sessions = sessions
+        self.exports_dir = exports_dir
+        self.reader = reader
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Planner":
+        engine = storage.make_engine(settings.database_url)
+        storage.create_schema(engine)
+        return cls(
+            load_guide(), storage.make_session_factory(engine), settings.exports_dir, AnswerReader(english())
+        )
+
+    # --- plans -------------------------------------------------------------------------
+
+    def create_plan(self, school: str, agency: str, members_text: str = "") -> PlanState:
+        school, agency = school.strip(), agency.strip()
+        key = storage.new_access_key()
+        with self.sessions.begin() as s:
+            plan = storage.add_plan(
+                s, f"{school} and {agency}", school, agency, self.guide.questions[0].id, key
+            )
+            for person in parse_members(members_text):
+                storage.add_member(s, plan, person.name, person.role)
+            return replace(self._state(s, plan), access_key=key)
+
+    def has_access(self, code: str, key: Optional[str]) -> bool:
+        """True only for an existing plan and its own access key."""
+        with self.sessions.begin() as s:
+            plan = storage.find_plan(s, code)
+            return plan is not None and storage.key_matches(plan, key)
+
+    def state(self, code: str) -> PlanState:
+        with self.sessions.begin() as s:
+            return self._state(s, self._plan(s, code))
+
+    def snapshot(self, code: str) -> PlanSnapshot:
+        with self.sessions.begin() as s:
+            return storage.snapshot(s, self._plan(s, code))
+
+    def list_plans(self) -> list[PlanListing]:
+        total = len(self.guide.questions)
+        with self.sessions.begin() as s:
+            return [
+                PlanListing(
+                    code=plan.code,
+                    name=plan.name,
+                    answered=len(storage.answer_counts(s, plan)),
+                    total=total,
+                    finished=plan.current_question_id is None,
+                )
+                for plan in storage.list_plans(s)
+            ]
+
+    # --- members -----------------------------------------------------------------------
+
+    def add_member(self, code: str, person: Person) -> MemberView:
+        with self.sessions.begin() as s:
+            plan = self._plan(s, code)
+            name = resolve_name(person.name, [m.name for m in plan.members])
+            member = storage.add_member(s, plan, name, person.role)
+            return MemberView(member.name, member.role)
+
+    # --- answers -----------------------------------------------------------------------
+
+    def record_answer(self, code: str, text: str, speaker: Optional[str] = None) -> RecordedAnswer:
+        """Add an answer to the current question. 'Ms. Ortiz: ...' names the speaker of this
+        answer; otherwise it goes to `speaker`, the person last named as speaking."""
+        text = clean_answer(text)
+        with self.sessions.begin() as s:
+            plan = self._plan(s, code)
+            if plan.current_question_id is None:
+                raise NoOpenQuestion(code)
+            named, rest = split_attribution(text, [m.name for m in plan.members])
+            if named and rest.strip():
+                speaker, text = named, rest
+            member = None
+            if speaker:
+                name = resolve_name(speaker, [m.name for m in plan.members])
+                member = storage.add_member(s, plan, name, role_from(name))
+            reading = self._read(plan, plan.current_question_id, text)
+            answer = storage.add_answer(s, plan, plan.current_question_id, text, member, reading)
+            count = storage.answer_counts(s, plan).get(plan.current_question_id, 0)
+            return RecordedAnswer(
+                answer=storage.answer_view(answer),
+                question=self.guide.question(plan.current_question_id),
+                answers_on_question=count,
+            )
+
+    def last_answer(self, code: str, answer_id: Optional[int] = None) -> Optional[AnswerView]:
+        """The answer this conversation gave last, or else the plan's latest answer."""
+        with self.sessions.begin() as s:
+            plan = self._plan(s, code)
+            answer = storage.get_answer(s, plan, answer_id) if answer_id else None
+            answer = answer or storage.latest_answer(s, plan)
+            return storage.answer_view(answer) if answer else None
+
+    def revise_answer(self, code: str, answer_id: int, text: str) -> AnswerView:
+        text = clean_answer(text)
+        with self.sessions.begin() as s:
+            plan = self._plan(s, code)
+            answer = storage.get_answer(s, plan, answer_id)
+            if answer is None:
+                raise AnswerRejected("That answer is no longer in this plan; nothing was changed.")
+            reading = self._read(plan, answer.question_id, text)
+            return storage.answer_view(storage.revise_answer(s, answer, text, reading))
+
+    def keep_answer(self, code: str, answer_id: int) -> AnswerView:
+        """The committee keeps a flagged answer as written, having heard the guidance."""
+        with self.sessions.begin() as s:
+            answer = storage.get_answer(s, self._plan(s, code), answer_id)
+            if answer is None:
+                raise AnswerRejected("That answer is no longer in this plan; nothing was changed.")
+            answer.discipline_kept = answer.discipline_matter is not None
+            return storage.answer_view(answer)
+
+    def answers_to(self, code: str, question_ids: list[str]) -> dict[str, list[AnswerView]]:
+        with self.sessions.begin() as s:
+            plan = self._plan(s, code)
+            found: dict[str, list[AnswerView]] = {qid: [] for qid in question_ids}
+            for answer in storage.answers_to(s, plan, question_ids):
+                found[answer.question_id].append(storage.answer_view(answer))
+            return found
+
+    # --- moving through the guide ------------------------------------------------------
+
+    def next_question(self, code: str) -> PlanState:
+        """Move on. A question left without an answer stays open (skipped)."""
+        with self.sessions.begin() as s:
+            plan = self._plan(s, code)
+            if plan.current_question_id is not None:
+                if not storage.answer_counts(s, plan).get(plan.current_question_id):
+                    storage.mark_skipped(s, plan, plan.current_question_id)
+                following = self.guide.after(plan.current_question_id)
+                plan.current_question_id = following.id if following else None
+            return self._state(s, plan)
+
+    def go_back(self, code: str) -> PlanState:
+        """Return to the previous question; no answer is touched."""
+        with self.sessions.begin() as s:
+            plan = self._plan(s, code)
+            previous = self.guide.before(plan.current_question_id)
+            if previous is not None:
+                plan.current_question_id = previous.id
+            return self._state(s, plan)
+
+    def go_to(self, code: str, question_id: str) -> PlanState:
+        with self.sessions.begin() as s:
+            plan = self._plan(s, code)
+            plan.current_question_id = self.guide.question(question_id).id
+            return self._state(s, plan)
+
+    def progress(self, code: str) -> Progress:
+        with self.sessions.begin() as s:
+            plan = self._plan(s, code)
+            counts = storage.answer_counts(s, plan)
+            skipped = storage.skipped_questions(s, plan)
+            current = plan.current_question_id
+        sections = tuple(
+            SectionProgress(
+                title=section.title,
+                answered=sum(1 for q in section.questions if counts.get(q.id)),
+                total=len(section.questions),
+                open_questions=tuple(q for q in section.questions if not counts.get(q.id)),
+            )
+            for section in self.guide.sections
+        )
+        return Progress(
+            sections=sections,
+            answered=sum(p.answered for p in sections),
+            total=sum(p.total for p in sections),
+            current=self.guide.question(current) if current else None,
+            skipped=tuple(q for q in self.guide.questions if q.id in skipped and not counts.get(q.id)),
+        )
+
+    # --- documents ---------------------------------------------------------------------
+
+    def export(self, code: str, keep_personal: bool = False) -> ExportedFiles:
+        """Both documents. Personal details in answers are removed unless `keep_personal`."""
+        snapshot = self.snapshot(code)
+        files = write_documents(self.guide, snapshot, self.exports_dir, keep_personal=keep_personal)
+        with self.sessions.begin() as s:
+            plan = self._plan(s, code)
+            for kind, path in (("draft_mou", files.draft_mou), ("summary", files.summary)):
+                storage.add_export_record(s, plan, kind, path.name, len(snapshot.answers))
+        return files
+
+    def review(self, code: str) -> Review:
+        return review_plan(self.guide, self.snapshot(code))
+
+    def exports(self, code: str) -> list[storage.ExportView]:
+        with self.sessions.begin() as s:
+            return storage.exports_of(s, self._plan(s, code))
+
+    # --- helpers -----------------------------------------------------------------------
+
+    def _plan(self, s: Session, code: str) -> Plan:
+        plan = storage.find_plan(s, code)
+        if plan is None:
+            raise PlanNotFound(code)
+        return plan
+
+    def _read(self, plan: Plan, question_id: str, text: str) -> Reading:
+        """Members are named on purpose; so are the signatories, in their own questions."""
+        reading = self.reader.read(text, [m.name for m in plan.members])
+        if self.guide.question(question_id).special in SIGNATORY_QUESTIONS:
+            reading = replace(reading, personal=tuple(i for i in reading.personal if i.kind != "name"))
+        return reading
+
+    def _state(self, s: Session, plan: Plan) -> PlanState:
+        current = self.guide.question(plan.current_question_id) if plan.current_question_id else None
+        answers_here = (
+            tuple(storage.answer_view(a) for a in storage.answers_to(s, plan, [current.id]))
+            if current
+            else ()
+        )
+        snapshot_partners = {p.kind: p.name for p in plan.partners}
+        return PlanState(
+            code=plan.code,
+            name=plan.name,
+            school=snapshot_partners.get("school", ""),
+            agency=snapshot_partners.get("agency", ""),
+            current=current,
+            answers_here=answers_here,
+            members=tuple(MemberView(m.name, m.role) for m in plan.members),
+        )

@@ -1,0 +1,133 @@
+"""The student-privacy screen: personal names and identifiers in an answer.
+
+A planning discussion is about policy, not about individual students; a name, an ID number or a
+date of birth in an answer would travel into a document shared with counsel, the board and the
+public (COPS MOU guidance, section C: student records are governed by FERPA and other laws).
+The screen finds such items so the bot can warn at once and the exports can leave them out.
+Registered members and signatories are named on purpose and are never treated as private.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+from spacy.matcher import Matcher
+from spacy.tokens import Doc
+
+from bot.members import same_person
+
+# What replaces each kind of item in an export.
+PLACEHOLDERS = {
+    "name": "[name removed]",
+    "student_id": "[ID removed]",
+    "birth_date": "[date of birth removed]",
+    "phone": "[phone number removed]",
+    "email": "[email removed]",
+    "address": "[address removed]",
+}
+
+_DATE = (r"(?:\d{1,2}/\d{1,2}/\d{2,4}|\d{4}-\d{2}-\d{2}|"
+         r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.? \d{1,2},? \d{4})")
+IDENTIFIER_PATTERNS: dict[str, re.Pattern] = {
+    "email": re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b"),
+    "phone": re.compile(r"(?:\(\d{3}\) ?|\b\d{3}[-.])\d{3}[-.]\d{4}\b"),
+    # Only a date introduced as a birth date: meeting and effective dates are not private.
+    "birth_date": re.compile(
+        r"(?:\bborn(?: on)?|\bDOB|\bdate of birth|\bbirth ?date|\bbirthday)\W{0,3}(?:is )?(" + _DATE + ")",
+        re.IGNORECASE,
+    ),
+    "student_id": re.compile(
+        r"(?:\bstudent(?: ID| id| number| no\.?)?|\bID(?: number| no\.?)?|\bnumber)\W{0,3}(?:is )?#?(\d{5,10})\b"
+        r"|#(\d{5,10})\b"
+    ),
+    "address": re.compile(
+        r"\b\d{1,6} (?:[NSEW]\.? )?(?:[A-Z][a-z]+ ){1,3}"
+        r"(?:(?:Street|Avenue|Road|Drive|Lane|Boulevard|Court|Way|Place|Circle|Terrace|Parkway)\b"
+        r"|(?:St|Ave|Rd|Dr|Ln|Blvd|Ct|Pl)\b\.?)"
+    ),
+}
+
+# Capitalised words that name roles, bodies or places rather than a person.
+NOT_PERSONAL = {
+    "school", "schools", "high", "middle", "elementary", "district", "county", "department", "office",
+    "police", "sheriff", "sheriff's", "board", "policy", "act", "center", "university", "agency", "city",
+    "state", "court", "program", "team", "committee", "association", "council", "academy",
+    "principal", "superintendent", "sro", "sros", "chief", "officer", "deputy", "sergeant", "captain",
+    "lieutenant", "ferpa", "hipaa", "nasro", "cops", "mou", "title", "room", "nc2s", "secure",
+}
+
+
+@dataclass(frozen=True)
+class PersonalItem:
+    text: str
+    kind: str  # a key of PLACEHOLDERS
+    start: int
+    end: int
+
+
+class PrivacyScreen:
+    def __init__(self, nlp) -> None:
+        self.nlp = nlp
+        # The recogniser misses some names; two or three capitalised proper nouns in a row
+        # ("Oluwaseun Adeyemi") are read as a name too, unless a word says it is a body or place.
+        self.proper_names = Matcher(nlp.vocab)
+        self.proper_names.add("NAME", [[{"IS_TITLE": True, "POS": "PROPN"}] * n for n in (2, 3)], greedy="LONGEST")
+
+    def find(self, text: str, members: Sequence[str] = ()) -> list[PersonalItem]:
+        return self.find_in(self.nlp(text), members)
+
+    def find_in(self, doc: Doc, members: Sequence[str] = ()) -> list[PersonalItem]:
+        items = list(identifiers(doc.text))
+        taken = [(item.start, item.end) for item in items]
+        candidates = [e for e in doc.ents if e.label_ == "PERSON"]
+        candidates += [doc[start:end] for _, start, end in self.proper_names(doc)]
+        for entity in candidates:
+            name = entity.text.strip().rstrip(".,;:")
+            name = re.sub(r"'s?$", "", name)
+            start = entity.start_char
+            if not looks_personal(name) or is_member(name, members):
+                continue
+            if any(start < end and start + len(name) > begin for begin, end in taken):
+                continue
+            taken.append((start, start + len(name)))
+            items.append(PersonalItem(name, "name", start, start + len(name)))
+        return sorted(items, key=lambda item: item.start)
+
+
+def identifiers(text: str) -> Iterable[PersonalItem]:
+    for kind, pattern in IDENTIFIER_PATTERNS.items():
+        for match in pattern.finditer(text):
+            group = next((g for g in range(1, (pattern.groups or 0) + 1) if match.group(g)), 0)
+            yield PersonalItem(match.group(group), kind, match.start(group), match.end(group))
+
+
+def is_member(name: str, members: Sequence[str]) -> bool:
+    """'Ms. Ortiz', 'Ortiz' or just 'Dana' (a word of a registered member's name) is that member."""
+    if any(same_person(name, member) for member in members):
+        return True
+    words = name.casefold().split()
+    return len(words) == 1 and any(words[0] in member.casefold().split() for member in members)
+
+
+def looks_personal(name: str) -> bool:
+    words = [w.casefold().strip(".,'") for w in name.split()]
+    if not words or any(w in NOT_PERSONAL for w in words):
+        return False
+    # Acronyms such as "SRO" or "CPTED" are not names.
+    return not all(w.isupper() for w in name.split())
+
+
+def redact(text: str, items: Iterable[PersonalItem]) -> str:
+    """The text with each item replaced by its placeholder; later items first keeps offsets valid."""
+    for item in sorted(items, key=lambda i: i.start, reverse=True):
+        if text[item.start:item.end] == item.text:
+            text = text[:item.start] + PLACEHOLDERS[item.kind] + text[item.end:]
+    return text
+
+
+def redact_strings(text: str, items: Iterable[PersonalItem]) -> str:
+    """Every occurrence of each item's text replaced, wherever it now stands (earlier wordings)."""
+    for item in items:
+        text = text.replace(item.text, PLACEHOLDERS[item.kind])
+    return text

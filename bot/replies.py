@@ -1,0 +1,274 @@
+"""What the assistant says, in the committee's language. Plain functions of plan data, so
+the wording is testable without Rasa and the same in every channel."""
+from __future__ import annotations
+
+from typing import Iterable, Optional
+
+from bot.exports import ExportedFiles
+from bot.guide import Guide, Question
+from bot.planner import PlanState, Progress, RecordedAnswer
+from bot.review import MISSING, Review
+from bot.storage import AnswerView
+
+REVIEW_EXCERPT = 400  # characters of each answer shown in chat; documents carry it all
+
+HELP = (
+    "While we work through the questions you can say:\n"
+    "• “next” to move on, “skip” to leave a question open, “go back” for the previous one\n"
+    "• “repeat” to hear the question again, “why does this matter” for the reason behind it\n"
+    "• “review” for what has been said, “change my answer” to reword the last answer\n"
+    "• “Ms. Ortiz speaks next”, or start an answer with “Ms. Ortiz: …”, to name who speaks\n"
+    "• “what is missing?” for the completeness review, then “take us there” to fix the first gap\n"
+    "• questions about the guidance, such as “what is an SRO?” or “what does FERPA allow?”\n"
+    "• “progress”, “plan code”, “export the documents”, “pause”\n"
+    "To begin: “start a new plan”, or “resume” with your plan code."
+)
+NO_PLAN = (
+    "No plan is open yet. Say “start a new plan”, or “resume” followed by your plan code "
+    "(it looks like MAPLE-417)."
+)
+OTHER_PLAN_ON_PAGE = (
+    "This page can only open the plan whose code and access key it was given. To open "
+    "another plan, use “Join a plan” with that plan's code and key."
+)
+FINISHED = (
+    "Every question has been passed. Say “go back” to return to the last question, "
+    "“progress” to see what is still open, or “export” for the documents."
+)
+
+
+def plan_not_found(code: str) -> str:
+    return (
+        f"I couldn't find a plan with the code “{code}”. Check the code (it looks like "
+        "MAPLE-417: a word and three digits), or say “start a new plan”."
+    )
+
+
+def plan_created(state: PlanState) -> str:
+    people = ", ".join(f"{m.name} ({m.role})" for m in state.members) or "nobody named yet"
+    return (
+        f"Plan created: {state.name}.\n"
+        f"Your plan code is {spell_code(state.code)}. Write it down: with it, anyone on the "
+        f"committee can resume the plan later.\n"
+        f"Access key for the meeting page: {state.access_key} (share it only with the committee: "
+        f"with the code it opens the plan on another device).\nIn the room: {people}."
+    )
+
+
+def plan_resumed(state: PlanState) -> str:
+    where = f"We were on: {state.current.short}." if state.current else FINISHED
+    return f"Welcome back to {state.name} (plan {state.code}). {where}"
+
+
+def spell_code(code: str) -> str:
+    word, _, digits = code.partition("-")
+    return f"{code} (“{word.title()}” then {' '.join(digits)})" if digits else code
+
+
+def question_prompt(guide: Guide, question: Question, answers_so_far: int = 0) -> str:
+    section = guide.section(question.section_id)
+    number = guide.position(question.id) + 1
+    lines = [f"{section.title} · question {number} of {len(guide.questions)}"]
+    if section.questions[0].id == question.id:
+        lines.append(section.intro)
+    lines.append(question.text)
+    lines += [f"  {index}. {option}" for index, option in enumerate(question.options, 1)]
+    if answers_so_far:
+        lines.append(f"({answers_so_far} answer{'s' if answers_so_far != 1 else ''} so far: say “review” to hear them.)")
+    return "\n".join(lines)
+
+
+def reminder_prompt(question: Question, answers_so_far: int) -> str:
+    """Back on a question already asked: invite (further) answers without reading it all again."""
+    if answers_so_far:
+        return (
+            f"Anyone else on “{question.short}”? Another member can add an answer now, "
+            "or say “next” to move on."
+        )
+    return f"Back to “{question.short}”. Who would like to answer? (Say “repeat” to hear the question.)"
+
+
+def went_back(state: PlanState) -> str:
+    count = len(state.answers_here)
+    if not count:
+        return f"Back to “{state.current.short}”. It has no answers yet."
+    return (
+        f"Back to “{state.current.short}”. Its {count} answer{'s are' if count != 1 else ' is'} "
+        "kept: add to them, or say “next”."
+    )
+
+
+def answer_saved(recorded: RecordedAnswer) -> str:
+    who = recorded.answer.member_name or "the committee"
+    count = recorded.answers_on_question
+    return f"Saved {who}'s answer ({count} answer{'s' if count != 1 else ''} on this question)."
+
+
+def answer_revised(answer: AnswerView) -> str:
+    return (
+        f"Changed. The answer now reads: “{excerpt(answer.text)}”. The earlier wording is "
+        f"kept in the plan's history (revision {len(answer.revisions)})."
+    )
+
+
+DISCIPLINE_GUIDANCE = (
+    "The guidance is clear that the SRO should not handle routine student discipline: code-of-"
+    "conduct matters and everyday misbehavior belong to school administrators unless a crime is "
+    "involved, and arrest or citation is a last resort (COPS MOU guidance, section B; COPS SRO "
+    "fact sheet)."
+)
+
+
+def warnings(answer: AnswerView) -> list[str]:
+    """What the committee should hear at once about an answer just saved or changed."""
+    said = []
+    if answer.discipline_unresolved:
+        said.append(
+            f"A note on this answer: it seems to give the SRO a part in routine discipline "
+            f"({answer.discipline_matter}). {DISCIPLINE_GUIDANCE} Say “keep it as written” to confirm "
+            "the committee's choice, or “change my answer” to revise it. The review flags it until then."
+        )
+    if answer.personal_items:
+        kinds = sorted({PERSONAL_KINDS[item.kind] for item in answer.personal_items})
+        said.append(
+            "This looks like information about an individual student ("
+            + ", ".join(kinds)
+            + "). The plan should talk about policy, not about a person. The exported documents leave "
+            "these details out; to take them out of the plan too, say “change my answer”."
+        )
+    return said
+
+
+PERSONAL_KINDS = {
+    "name": "a name", "student_id": "an ID number", "birth_date": "a date of birth",
+    "phone": "a phone number", "email": "an email address", "address": "a street address",
+}
+
+
+def answer_kept(answer: AnswerView) -> str:
+    if not answer.discipline_matter:
+        return "That answer has nothing to confirm: it stands as saved."
+    return (
+        "Kept as written. The summary records that the committee chose this wording after hearing "
+        "the guidance on routine discipline; the standing clause in the draft MOU still applies."
+    )
+
+
+def completeness(review: Review, guide: Guide) -> str:
+    if review.complete:
+        return (
+            "Completeness review: every element of the COPS MOU guidance and each of the five "
+            "SECURe action steps has an answer. The summary's appendix lists them."
+        )
+    lines = ["Completeness review (COPS MOU guidance and the SECURe action steps):"]
+    for concern in review.discipline:
+        number = guide.position(concern.question.id) + 1
+        lines.append(
+            f"• Routine discipline: an answer on question {number} (“{concern.question.short}”) gives the "
+            f"SRO a part in {concern.answer.discipline_matter}."
+        )
+    for item in review.gaps:
+        number = guide.position(item.question.id) + 1
+        state = "missing" if item.status == MISSING else f"thin ({item.words} words so far)"
+        lines.append(f"• {item.check.family}, {item.check.title}: {state}. Go back to question {number}, "
+                     f"“{item.question.short}”.")
+    lines.append("Say “take us there” to go to the first one.")
+    return "\n".join(lines)
+
+
+def revise_prompt(answer: AnswerView, guide: Guide) -> str:
+    who = answer.member_name or "the committee"
+    question = guide.question(answer.question_id)
+    return (
+        f"The last answer ({who}, on “{question.short}”) reads:\n“{excerpt(answer.text)}”\n"
+        "Type the new wording now. The earlier text stays in the history. "
+        "Say “cancel” to keep it as it is."
+    )
+
+
+def explanation(guide: Guide, question: Question) -> str:
+    follow_ups = "\n".join(f"• {prompt}" for prompt in question.follow_ups)
+    return (
+        f"Why this matters: {question.why}\n"
+        f"To take it further:\n{follow_ups}\n"
+        f"Source: {guide.cite(question.source)}."
+    )
+
+
+def review(guide: Guide, question: Question, by_question: dict[str, list[AnswerView]]) -> str:
+    lines = [f"What has been said on “{question.short}”:"]
+    lines += _answer_lines(by_question.get(question.id, [])) or ["  Nothing yet."]
+    section = guide.section(question.section_id)
+    others = [q for q in section.questions if q.id != question.id]
+    if others:
+        lines.append(f"Elsewhere in {section.title}:")
+        for other in others:
+            count = len(by_question.get(other.id, []))
+            lines.append(f"  {other.short}: {count} answer{'s' if count != 1 else ''}")
+    return "\n".join(lines)
+
+
+def _answer_lines(answers: Iterable[AnswerView]) -> list[str]:
+    return [
+        f"  • {a.member_name or 'Committee'}: {excerpt(a.text)}"
+        + (" (revised)" if a.was_revised else "")
+        for a in answers
+    ]
+
+
+def excerpt(text: str, limit: int = REVIEW_EXCERPT) -> str:
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit].rstrip()}… ({len(text) - limit:,} more characters in the documents)"
+
+
+def progress_report(progress: Progress) -> str:
+    lines = [f"{progress.answered} of {progress.total} questions answered."]
+    for section in progress.sections:
+        mark = "✓" if section.answered == section.total else " "
+        lines.append(f" {mark} {section.title}: {section.answered}/{section.total}")
+    if progress.skipped:
+        lines.append("Left open: " + "; ".join(q.short for q in progress.skipped) + ".")
+    lines.append(f"Now on: {progress.current.short}." if progress.current else FINISHED)
+    return "\n".join(lines)
+
+
+def exported(files: ExportedFiles) -> str:
+    return (
+        "Both documents are ready in the exports folder:\n"
+        f"• Draft MOU: {files.draft_mou}\n"
+        f"• Discussion summary: {files.summary}\n"
+        "The draft MOU is a starting point for your counsel to review; highlighted "
+        "“To be decided” items still need the committee."
+    )
+
+
+def finished(progress: Progress, files: ExportedFiles) -> str:
+    still_open = progress.total - progress.answered
+    opening = "That was the last question. "
+    if still_open:
+        opening += f"{still_open} question{'s are' if still_open != 1 else ' is'} still open (they appear as placeholders). "
+    return opening + exported(files)
+
+
+def speaker_set(name: str, role: str) -> str:
+    return f"Noted: {name} ({role}) is speaking. Their answers will be attributed to them until you name someone else."
+
+
+def paused(code: str) -> str:
+    return (
+        f"Paused. Everything is saved. To carry on later, say “resume {code}”. "
+        f"Your plan code is {spell_code(code)}."
+    )
+
+
+def stray_answer_saved(recorded: RecordedAnswer) -> str:
+    return (
+        f"{answer_saved(recorded)} It went under “{recorded.question.short}”. "
+        "The discussion is paused: say “continue” to carry on."
+    )
+
+
+def plan_code(state: Optional[PlanState]) -> str:
+    return f"Your plan code is {spell_code(state.code)}." if state else NO_PLAN

@@ -1,0 +1,477 @@
+"""Plans, partners, members, answers (with revision history) and export records.
+
+SQLAlchemy 1.4 in 2.0 style. The engine and session factory are built by the caller at
+start-up and passed in; every function here works inside the session it is given, so the
+caller decides the unit of work (`with sessions.begin() as s:`) and each answer is
+committed before the bot replies.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable, Optional, Sequence
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    func,
+    select,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, declarative_base, relationship, selectinload, sessionmaker
+
+from bot.privacy import PersonalItem
+from bot.reading import Reading
+
+Base = declarative_base()
+
+MAX_NAME_LENGTH = 200
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Plan(Base):
+    __tablename__ = "plans"
+    id = Column(Integer, primary_key=True)
+    code = Column(String(20), nullable=False, unique=True)
+    name = Column(String(MAX_NAME_LENGTH * 2 + 10), nullable=False)
+    # Only a hash of the access key is kept: the key itself is shown once, at creation.
+    access_key_hash = Column(String(64), nullable=False)
+    # The question the committee is on; NULL once every question has been passed.
+    current_question_id = Column(String(80), nullable=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utc_now)
+    updated_at = Column(DateTime(timezone=True), nullable=False, default=utc_now, onupdate=utc_now)
+
+    partners = relationship("Partner", order_by="Partner.id", cascade="all, delete-orphan")
+    members = relationship("Member", order_by="Member.id", cascade="all, delete-orphan")
+
+
+class Partner(Base):
+    """A party to the MOU: the school or district, the law enforcement agency."""
+
+    __tablename__ = "partners"
+    id = Column(Integer, primary_key=True)
+    plan_id = Column(ForeignKey("plans.id", ondelete="CASCADE"), nullable=False, index=True)
+    kind = Column(String(20), nullable=False)  # "school" or "agency"
+    name = Column(String(MAX_NAME_LENGTH), nullable=False)
+
+
+class Member(Base):
+    """Somebody in the room: the answers they give are attributed to them."""
+
+    __tablename__ = "members"
+    __table_args__ = (UniqueConstraint("plan_id", "name"),)
+    id = Column(Integer, primary_key=True)
+    plan_id = Column(ForeignKey("plans.id", ondelete="CASCADE"), nullable=False, index=True)
+    name = Column(String(MAX_NAME_LENGTH), nullable=False)
+    role = Column(String(40), nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utc_now)
+
+
+class Answer(Base):
+    """One member's answer to one question. `text` is the current wording; every
+    wording, the first included, is also kept in `revisions`."""
+
+    __tablename__ = "answers"
+    __table_args__ = (Index("ix_answers_plan_question", "plan_id", "question_id"),)
+    id = Column(Integer, primary_key=True)
+    plan_id = Column(ForeignKey("plans.id", ondelete="CASCADE"), nullable=False)
+    question_id = Column(String(80), nullable=False)
+    member_id = Column(ForeignKey("members.id"), nullable=True)
+    text = Column(Text, nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utc_now)
+    updated_at = Column(DateTime(timezone=True), nullable=False, default=utc_now)
+    # What the reading of the current wording found (bot/reading.py).
+    discipline_matter = Column(String(40), nullable=True)  # set: gives the SRO routine discipline
+    discipline_kept = Column(Boolean, nullable=False, default=False)  # kept after the warning
+    personal_items = Column(JSON, nullable=False, default=list)  # [[kind, start, end, text], ...]
+    topics = Column(JSON, nullable=False, default=list)
+    voices_concern = Column(Boolean, nullable=False, default=False)
+
+    member = relationship("Member")
+    revisions = relationship(
+        "AnswerRevision", order_by="AnswerRevision.number", cascade="all, delete-orphan"
+    )
+
+
+class AnswerRevision(Base):
+    __tablename__ = "answer_revisions"
+    __table_args__ = (UniqueConstraint("answer_id", "number"),)
+    id = Column(Integer, primary_key=True)
+    answer_id = Column(ForeignKey("answers.id", ondelete="CASCADE"), nullable=False, index=True)
+    number = Column(Integer, nullable=False)
+    text = Column(Text, nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utc_now)
+
+
+class SkippedQuestion(Base):
+    """A question the committee chose to leave open for now."""
+
+    __tablename__ = "skipped_questions"
+    plan_id = Column(ForeignKey("plans.id", ondelete="CASCADE"), primary_key=True)
+    question_id = Column(String(80), primary_key=True)
+    skipped_at = Column(DateTime(timezone=True), nullable=False, default=utc_now)
+
+
+class ExportRecord(Base):
+    __tablename__ = "exports"
+    id = Column(Integer, primary_key=True)
+    plan_id = Column(ForeignKey("plans.id", ondelete="CASCADE"), nullable=False, index=True)
+    kind = Column(String(20), nullable=False)  # "draft_mou" or "summary"
+    file_name = Column(String(255), nullable=False)
+    answer_count = Column(Integer, nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utc_now)
+
+
+# --- engine and schema -------------------------------------------------------------------
+
+
+def make_engine(database_url: str) -> Engine:
+    if database_url.startswith("sqlite:///"):
+        Path(database_url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            database_url, future=True, connect_args={"check_same_thread": False, "timeout": 30}
+        )
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(database_url, future=True, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # WAL lets the CLI read while the action server writes; foreign keys are off by default.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def make_session_factory(engine: Engine) -> sessionmaker:
+    return sessionmaker(engine, future=True, expire_on_commit=False)
+
+
+def create_schema(engine: Engine) -> None:
+    Base.metadata.create_all(engine)
+
+
+# --- plan codes --------------------------------------------------------------------------
+
+# Short, common, unambiguous words: a code such as "MAPLE-417" can be read aloud in a meeting.
+CODE_WORDS = (
+    "ACORN", "AMBER", "APPLE", "ASPEN", "BADGE", "BEACON", "BIRCH", "BISON", "BRAVO", "BROOK",
+    "CABIN", "CANOE", "CEDAR", "CHALK", "CLOVER", "COMET", "CORAL", "CRANE", "DAISY", "DELTA",
+    "EAGLE", "EMBER", "FALCON", "FERN", "FIELD", "FLINT", "FOREST", "GARDEN", "GLOBE", "HARBOR",
+    "HAWK", "HAZEL", "HERON", "HONEY", "IVORY", "JASPER", "JUNIPER", "KITE", "LAKE", "LANTERN",
+    "LARK", "LEMON", "LILAC", "LINDEN", "MAPLE", "MEADOW", "MESA", "MOON", "NORTH", "OAK",
+    "OCEAN", "OLIVE", "ORBIT", "OTTER", "PEARL", "PINE", "PLANET", "POPPY", "PRAIRIE", "QUARTZ",
+    "RAVEN", "RIVER", "ROBIN", "SAGE", "SIERRA", "SPRUCE", "STONE", "SUMMIT", "SUNNY", "TIGER",
+    "TULIP", "VALLEY", "VIOLET", "WILLOW", "WREN", "ZEPHYR",
+)
+
+
+def new_code() -> str:
+    return f"{secrets.choice(CODE_WORDS)}-{secrets.randbelow(900) + 100}"
+
+
+def new_access_key() -> str:
+    return secrets.token_urlsafe(9)
+
+
+def key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()
+
+
+def key_matches(plan: Plan, key: Optional[str]) -> bool:
+    return bool(key) and hmac.compare_digest(plan.access_key_hash, key_hash(key))
+
+
+def normalize_code(raw: str) -> str:
+    """'maple 417', 'Maple417' and ' MAPLE-417 ' all name the same plan."""
+    letters = "".join(ch for ch in raw if ch.isalpha()).upper()
+    digits = "".join(ch for ch in raw if ch.isdigit())
+    return f"{letters}-{digits}" if letters and digits else raw.strip().upper()
+
+
+_CODE_IN_TEXT = re.compile(r"\b([A-Za-z]{3,10})[- ]?(\d{3})\b")
+
+
+def find_code(text: str) -> Optional[str]:
+    """The plan code in a message such as 'resume plan maple 417', if there is one."""
+    match = _CODE_IN_TEXT.search(text)
+    return f"{match.group(1).upper()}-{match.group(2)}" if match else None
+
+
+# --- reading a plan as a whole ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RevisionView:
+    number: int
+    text: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class AnswerView:
+    id: int
+    question_id: str
+    text: str
+    member_name: Optional[str]
+    member_role: Optional[str]
+    created_at: datetime
+    updated_at: datetime
+    revisions: tuple[RevisionView, ...]
+    discipline_matter: Optional[str] = None
+    discipline_kept: bool = False
+    personal_items: tuple[PersonalItem, ...] = ()
+    topics: tuple[str, ...] = ()
+    voices_concern: bool = False
+
+    @property
+    def was_revised(self) -> bool:
+        return len(self.revisions) > 1
+
+    @property
+    def discipline_unresolved(self) -> bool:
+        """Flagged by the guardrail and neither reworded nor knowingly kept."""
+        return self.discipline_matter is not None and not self.discipline_kept
+
+
+@dataclass(frozen=True)
+class MemberView:
+    name: str
+    role: str
+
+
+@dataclass(frozen=True)
+class PlanSnapshot:
+    """Everything the documents and reports need, read in one unit of work."""
+
+    code: str
+    name: str
+    school: str
+    agency: str
+    created_at: datetime
+    current_question_id: Optional[str]
+    members: tuple[MemberView, ...]
+    answers: tuple[AnswerView, ...]
+    skipped: frozenset[str]
+
+    def answers_to(self, question_id: str) -> list[AnswerView]:
+        return [a for a in self.answers if a.question_id == question_id]
+
+
+def answer_view(answer: Answer) -> AnswerView:
+    return AnswerView(
+        id=answer.id,
+        question_id=answer.question_id,
+        text=answer.text,
+        member_name=answer.member.name if answer.member else None,
+        member_role=answer.member.role if answer.member else None,
+        created_at=answer.created_at,
+        updated_at=answer.updated_at,
+        revisions=tuple(RevisionView(r.number, r.text, r.created_at) for r in answer.revisions),
+        discipline_matter=answer.discipline_matter,
+        discipline_kept=bool(answer.discipline_kept),
+        personal_items=tuple(PersonalItem(text, kind, start, end) for kind, start, end, text in answer.personal_items or ()),
+        topics=tuple(answer.topics or ()),
+        voices_concern=bool(answer.voices_concern),
+    )
+
+
+def apply_reading(answer: Answer, reading: Reading) -> None:
+    """Store what the reading of the answer's current wording found; a new wording is read anew."""
+    answer.discipline_matter = reading.discipline_matter
+    answer.discipline_kept = False
+    answer.personal_items = [[i.kind, i.start, i.end, i.text] for i in reading.personal]
+    answer.topics = list(reading.topics)
+    answer.voices_concern = reading.concern
+
+
+# Load members and revisions with the answers, not one query per answer.
+_ANSWER_LOADS = (selectinload(Answer.member), selectinload(Answer.revisions))
+
+
+# --- repository --------------------------------------------------------------------------
+
+
+def find_plan(s: Session, code: str) -> Optional[Plan]:
+    return s.execute(select(Plan).where(Plan.code == normalize_code(code))).scalar_one_or_none()
+
+
+def add_plan(
+    s: Session, name: str, school: str, agency: str, first_question_id: str, access_key: str
+) -> Plan:
+    code = new_code()
+    while s.execute(select(Plan.id).where(Plan.code == code)).first() is not None:
+        code = new_code()
+    plan = Plan(
+        code=code, name=name, current_question_id=first_question_id, access_key_hash=key_hash(access_key)
+    )
+    plan.partners = [Partner(kind="school", name=school), Partner(kind="agency", name=agency)]
+    s.add(plan)
+    s.flush()
+    return plan
+
+
+def list_plans(s: Session) -> list[Plan]:
+    return list(s.execute(select(Plan).order_by(Plan.created_at, Plan.id)).scalars())
+
+
+def find_member(s: Session, plan: Plan, name: str) -> Optional[Member]:
+    wanted = name.casefold()
+    return next((m for m in plan.members if m.name.casefold() == wanted), None)
+
+
+def add_member(s: Session, plan: Plan, name: str, role: str) -> Member:
+    member = find_member(s, plan, name)
+    if member is None:
+        member = Member(plan_id=plan.id, name=name, role=role)
+        plan.members.append(member)
+        s.flush()
+    return member
+
+
+def add_answer(
+    s: Session, plan: Plan, question_id: str, text: str, member: Optional[Member], reading: Reading
+) -> Answer:
+    now = utc_now()
+    answer = Answer(
+        plan_id=plan.id,
+        question_id=question_id,
+        text=text,
+        member=member,
+        created_at=now,
+        updated_at=now,
+    )
+    apply_reading(answer, reading)
+    answer.revisions.append(AnswerRevision(number=1, text=text, created_at=now))
+    s.add(answer)
+    # An answered question is no longer open, even if it was skipped earlier.
+    skipped = s.get(SkippedQuestion, (plan.id, question_id))
+    if skipped is not None:
+        s.delete(skipped)
+    plan.updated_at = now
+    s.flush()
+    return answer
+
+
+def revise_answer(s: Session, answer: Answer, text: str, reading: Reading) -> Answer:
+    """Give an answer new wording; the earlier wording stays as a revision."""
+    now = utc_now()
+    apply_reading(answer, reading)
+    answer.revisions.append(
+        AnswerRevision(number=len(answer.revisions) + 1, text=text, created_at=now)
+    )
+    answer.text = text
+    answer.updated_at = now
+    s.flush()
+    return answer
+
+
+def get_answer(s: Session, plan: Plan, answer_id: int) -> Optional[Answer]:
+    answer = s.get(Answer, answer_id)
+    return answer if answer is not None and answer.plan_id == plan.id else None
+
+
+def latest_answer(s: Session, plan: Plan) -> Optional[Answer]:
+    return s.execute(
+        select(Answer)
+        .where(Answer.plan_id == plan.id)
+        .order_by(Answer.created_at.desc(), Answer.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def answers_to(s: Session, plan: Plan, question_ids: Iterable[str]) -> list[Answer]:
+    return list(
+        s.execute(
+            select(Answer)
+            .options(*_ANSWER_LOADS)
+            .where(Answer.plan_id == plan.id, Answer.question_id.in_(list(question_ids)))
+            .order_by(Answer.created_at, Answer.id)
+        ).scalars()
+    )
+
+
+def answer_counts(s: Session, plan: Plan) -> dict[str, int]:
+    rows = s.execute(
+        select(Answer.question_id, func.count(Answer.id))
+        .where(Answer.plan_id == plan.id)
+        .group_by(Answer.question_id)
+    )
+    return {question_id: count for question_id, count in rows}
+
+
+def skipped_questions(s: Session, plan: Plan) -> frozenset[str]:
+    return frozenset(
+        s.execute(
+            select(SkippedQuestion.question_id).where(SkippedQuestion.plan_id == plan.id)
+        ).scalars()
+    )
+
+
+def mark_skipped(s: Session, plan: Plan, question_id: str) -> None:
+    if s.get(SkippedQuestion, (plan.id, question_id)) is None:
+        s.add(SkippedQuestion(plan_id=plan.id, question_id=question_id))
+        s.flush()
+
+
+def add_export_record(
+    s: Session, plan: Plan, kind: str, file_name: str, answer_count: int
+) -> None:
+    s.add(ExportRecord(plan_id=plan.id, kind=kind, file_name=file_name, answer_count=answer_count))
+
+
+@dataclass(frozen=True)
+class ExportView:
+    kind: str
+    file_name: str
+    created_at: datetime
+
+
+def exports_of(s: Session, plan: Plan) -> list[ExportView]:
+    """The plan's exported files, newest first."""
+    records = s.execute(
+        select(ExportRecord)
+        .where(ExportRecord.plan_id == plan.id)
+        .order_by(ExportRecord.created_at.desc(), ExportRecord.id.desc())
+    ).scalars()
+    return [ExportView(r.kind, r.file_name, r.created_at) for r in records]
+
+
+def snapshot(s: Session, plan: Plan) -> PlanSnapshot:
+    partners = {p.kind: p.name for p in plan.partners}
+    answers: Sequence[Answer] = s.execute(
+        select(Answer)
+        .options(*_ANSWER_LOADS)
+        .where(Answer.plan_id == plan.id)
+        .order_by(Answer.created_at, Answer.id)
+    ).scalars().all()
+    return PlanSnapshot(
+        code=plan.code,
+        name=plan.name,
+        school=partners.get("school", ""),
+        agency=partners.get("agency", ""),
+        created_at=plan.created_at,
+        current_question_id=plan.current_question_id,
+        members=tuple(MemberView(m.name, m.role) for m in plan.members),
+        answers=tuple(answer_view(a) for a in answers),
+        skipped=skipped_questions(s, plan),
+    )

@@ -1,0 +1,71 @@
+"""Builds bot/templates/planner.docx, the starting document of both Word exports.
+
+python-docx can only use a style the starting document defines, so every custom style
+the builders use is defined here once. Run it again after changing a style:
+    .venv/bin/python scripts/make_template.py
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from docx import Document
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.text import WD_COLOR_INDEX
+from docx.shared import Inches, Pt, RGBColor
+
+TEMPLATE = Path(__file__).resolve().parent.parent / "bot" / "templates" / "planner.docx"
+GREY = RGBColor(0x55, 0x55, 0x55)
+DRAFT_RED = RGBColor(0xA0, 0x1C, 0x1C)
+
+
+def paragraph_style(doc, name, *, size=None, italic=False, bold=False, color=None,
+                    indent=None, space_after=6, base="Normal"):
+    style = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+    style.base_style = doc.styles[base]
+    style.quick_style = True
+    font = style.font
+    if size:
+        font.size = Pt(size)
+    font.italic = italic
+    font.bold = bold
+    if color is not None:
+        font.color.rgb = color
+    fmt = style.paragraph_format
+    fmt.space_after = Pt(space_after)
+    if indent is not None:
+        fmt.left_indent = Inches(indent)
+    return style
+
+
+def main() -> None:
+    doc = Document()
+    normal = doc.styles["Normal"]
+    normal.font.name = "Calibri"
+    normal.font.size = Pt(11)
+    for section in doc.sections:
+        section.left_margin = section.right_margin = Inches(1)
+        section.top_margin = section.bottom_margin = Inches(0.9)
+
+    paragraph_style(doc, "Draft Notice", size=10, italic=True, color=DRAFT_RED, space_after=12)
+    paragraph_style(doc, "Clause", indent=0.25)
+    paragraph_style(doc, "Clause Lead", bold=True, space_after=3)
+    paragraph_style(doc, "Guidance Note", size=9, italic=True, color=GREY)
+    paragraph_style(doc, "Question", italic=True, space_after=4)
+    paragraph_style(doc, "Answer", indent=0.3, space_after=2)
+    paragraph_style(doc, "Attribution", size=9, color=GREY, indent=0.3, space_after=8)
+
+    placeholder = doc.styles.add_style("Placeholder", WD_STYLE_TYPE.CHARACTER)
+    placeholder.font.highlight_color = WD_COLOR_INDEX.YELLOW
+    placeholder.font.bold = True
+
+    # Start from an empty body: the builders add everything.
+    body = doc.element.body
+    for paragraph in list(doc.paragraphs):
+        body.remove(paragraph._element)
+    TEMPLATE.parent.mkdir(parents=True, exist_ok=True)
+    doc.save(TEMPLATE)
+    print(f"wrote {TEMPLATE}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,142 @@
+"""Launching the real servers on loopback: the Rasa server and the action server.
+
+Shared by the conversation tests (tests/conftest.py's `assistant` fixture) and the benchmark
+(tests/benchmarks/bench.py), so both run the assistant the same way. No pytest import here."""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional, Sequence
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def http_json(url: str, payload: Optional[dict] = None, timeout: float = 120) -> object:
+    data = json.dumps(payload).encode() if payload is not None else None
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return json.loads(response.read() or b"null")
+
+
+def wait_until_up(
+    url: str, process: subprocess.Popen, log: Path, seconds: float = 180, interval: float = 0.5
+) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url} exited early; its log:\n{log.read_text()[-4000:]}")
+        try:
+            urllib.request.urlopen(url, timeout=2).read()
+            return
+        except (urllib.error.URLError, ConnectionError, OSError):
+            time.sleep(interval)
+    raise RuntimeError(f"{url} did not come up in {seconds} s; log:\n{log.read_text()[-4000:]}")
+
+
+def server_env(database_url: str, exports_dir: Path, base: Optional[dict] = None) -> dict:
+    """The environment both servers run with: their own database and exports folder."""
+    base = dict(os.environ if base is None else base)
+    return {
+        **base,
+        "DATABASE_URL": database_url,
+        "EXPORTS_DIR": str(exports_dir),
+        "RASA_TELEMETRY_ENABLED": "false",
+        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+        # The model names a custom component (addons.answer_guard); Rasa runs from a temp folder.
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), base.get("PYTHONPATH")])),
+    }
+
+
+def write_server_config(folder: Path, action_port: Optional[int]) -> tuple[Path, Path]:
+    """endpoints.yml pointing at the action server, and credentials.yml with the REST channel
+    (the tests and the benchmark talk over REST) as well as the meeting page."""
+    endpoints = folder / "endpoints.yml"
+    endpoints.write_text(
+        f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n' if action_port else "{}\n"
+    )
+    credentials = folder / "credentials.yml"
+    credentials.write_text("rest:\nbot.web.channel.MeetingPageInput:\n")
+    return endpoints, credentials
+
+
+@dataclass
+class ActionServer:
+    port: int
+    env: dict
+    log: Path
+    process: Optional[subprocess.Popen] = None
+    cwd: Path = ROOT
+
+    def launch(self) -> subprocess.Popen:
+        """Start the process without waiting for it to answer."""
+        self.process = subprocess.Popen(
+            [str(BIN / "rasa"), "run", "actions", "--port", str(self.port)],
+            cwd=self.cwd, env=self.env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT,
+        )
+        return self.process
+
+    def wait(self, seconds: float = 180, interval: float = 0.5) -> None:
+        wait_until_up(self.url("/health"), self.process, self.log, seconds, interval)
+
+    def start(self) -> None:
+        self.launch()
+        self.wait()
+
+    def url(self, path: str = "") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def kill(self) -> None:
+        """SIGKILL: no chance to flush anything, as in a crash."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=30)
+
+
+def start_rasa(
+    model: Path,
+    endpoints: Path,
+    credentials: Path,
+    port: int,
+    env: dict,
+    *,
+    cwd: Path,
+    log: Path,
+    token: Optional[str] = None,
+    extra_args: Sequence[str] = (),
+) -> subprocess.Popen:
+    """The Rasa server on 127.0.0.1:port, with the HTTP API on behind `token` if one is given.
+    Returns at once; wait_until_up(f"http://127.0.0.1:{port}/", ...) waits for the model."""
+    api = ["--enable-api", "--auth-token", token] if token else []
+    return subprocess.Popen(
+        [str(BIN / "rasa"), "run", "--model", str(model), "--endpoints", str(endpoints),
+         "--credentials", str(credentials), "--port", str(port), "--interface", "127.0.0.1",
+         *api, *extra_args],
+        cwd=cwd, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
+    )
+
+
+def stop(process: Optional[subprocess.Popen], timeout: float = 30) -> None:
+    """SIGTERM, then SIGKILL if it has not exited after `timeout` seconds."""
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=30)

@@ -1,0 +1,269 @@
+"""Actions with real rasa_sdk Trackers and a CollectingDispatcher, asserting every event
+each action returns."""
+import asyncio
+import re
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import yaml
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.controls import (
+    ActionChangeAnswer,
+    ActionGoBack,
+    ActionRepeatQuestion,
+    ActionSetSpeaker,
+    ActionSkipQuestion,
+)
+from actions.questions import ActionAskAnswer, ActionFinishPlan, ActionTakeAnswer, ValidateQuestionForm
+from actions.review import ActionCheckPlan, ActionGoToGap, ActionKeepAnswer
+from actions.setup import ActionCreatePlan, ActionResumePlan, ValidatePlanSetupForm
+from bot import replies
+
+DOMAIN = yaml.safe_load((Path(__file__).parent.parent / "domain.yml").read_text())
+
+
+def tracker(slots=None, text="", intent="give_answer", loop=None, events=None) -> Tracker:
+    return Tracker.from_dict({
+        "sender_id": "committee",
+        "slots": {"requested_slot": "answer" if loop == "question_form" else None, **(slots or {})},
+        "latest_message": {"text": text, "intent": {"name": intent, "confidence": 0.99}, "entities": []},
+        "events": events or [],
+        "paused": False,
+        "followup_action": None,
+        "active_loop": {"name": loop} if loop else {},
+        "latest_action_name": "action_listen",
+    })
+
+
+def run(action, tracker_: Tracker):
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, tracker_, DOMAIN))
+    return [m["text"] if m.get("text") else m.get("custom") for m in dispatcher.messages], events
+
+
+def answer_turn(text: str, slots: dict) -> Tracker:
+    """The tracker the form validation sees: a user message and the slot it filled."""
+    events = [
+        {"event": "user", "text": text, "parse_data": {"intent": {"name": "give_answer"}, "entities": []}},
+        {"event": "slot", "name": "answer", "value": text},
+    ]
+    return tracker({**slots, "answer": text}, text=text, loop="question_form", events=events)
+
+
+@pytest.fixture
+def code(planner):
+    return planner.create_plan("Lincoln USD", "Lincoln PD", "Maria Ortiz, principal").code
+
+
+def test_creating_a_plan_sets_its_code_and_clears_setup(planner):
+    slots = {"school_partner": "Lincoln USD", "agency_partner": "Lincoln PD", "members_text": "Sam Green, parent"}
+    messages, events = run(ActionCreatePlan(planner), tracker(slots))
+    code = planner.list_plans()[0].code
+    key = re.search(r"Access key for the meeting page: (\S+)", messages[0]).group(1)
+    assert planner.has_access(code, key) and not planner.has_access(code, key + "x")
+    assert messages == [
+        replies.plan_created(replace(planner.state(code), access_key=key)),
+        {"plan_created": {"code": code, "key": key}},
+    ]
+    assert events == [
+        SlotSet("plan_code", code), SlotSet("plan_status", "open"), SlotSet("asked_question", None),
+        SlotSet("last_answer_id", None), SlotSet("revising_answer_id", None), SlotSet("answer", None),
+        SlotSet("speaker", None),
+        SlotSet("school_partner", None), SlotSet("agency_partner", None), SlotSet("members_text", None),
+    ]
+
+
+def test_ask_reads_the_question_in_full_once_then_invites_more(planner, code):
+    first = planner.guide.questions[0]
+    messages, events = run(ActionAskAnswer(planner), tracker({"plan_code": code}, loop="question_form"))
+    assert messages == [replies.question_prompt(planner.guide, first)]
+    assert events == [SlotSet("asked_question", first.id), SlotSet("plan_status", "open")]
+    planner.record_answer(code, "one answer")
+    messages, _ = run(ActionAskAnswer(planner), tracker({"plan_code": code, "asked_question": first.id}))
+    assert messages == [replies.reminder_prompt(first, 1)]
+
+
+def test_an_answer_is_stored_before_the_form_asks_again(planner, code):
+    text = "We want safer hallways.\nAnd trust."
+    messages, events = run(ValidateQuestionForm(planner), answer_turn(text, {"plan_code": code, "speaker": "Maria Ortiz"}))
+    stored = planner.snapshot(code).answers
+    assert [(a.text, a.member_name) for a in stored] == [(text, "Maria Ortiz")]
+    assert messages == ["Saved Maria Ortiz's answer (1 answer on this question)."]
+    # The validated slot comes first; Rasa's form then asks for `answer` again.
+    assert events == [SlotSet("answer", None), SlotSet("last_answer_id", float(stored[0].id))]
+
+
+def test_an_empty_answer_is_refused_and_the_question_stays(planner, code):
+    messages, events = run(ValidateQuestionForm(planner), answer_turn("   ", {"plan_code": code}))
+    assert planner.snapshot(code).answers == ()
+    assert "nothing was saved" in messages[0]
+    assert events == [SlotSet("answer", None)]
+
+
+def test_a_cleared_answer_slot_is_not_an_empty_answer(planner, code):
+    events = [{"event": "slot", "name": "answer", "value": None}]
+    t = tracker({"plan_code": code, "answer": None}, loop="question_form", events=events)
+    messages, returned = run(ValidateQuestionForm(planner), t)
+    assert messages == [] and returned == [SlotSet("answer", None)]
+
+
+def test_the_new_wording_revises_the_answer_being_changed(planner, code):
+    answer = planner.record_answer(code, "old wording").answer
+    messages, events = run(ValidateQuestionForm(planner),
+                           answer_turn("new wording", {"plan_code": code, "revising_answer_id": float(answer.id)}))
+    revised = planner.last_answer(code)
+    assert [r.text for r in revised.revisions] == ["old wording", "new wording"]
+    assert messages == [replies.answer_revised(revised)]
+    assert events == [
+        SlotSet("answer", None), SlotSet("revising_answer_id", None), SlotSet("last_answer_id", float(answer.id)),
+    ]
+
+
+def test_the_form_ends_when_every_question_has_been_passed(planner, code):
+    planner.go_to(code, planner.guide.questions[-1].id)
+    planner.next_question(code)
+    messages, events = run(ValidateQuestionForm(planner), answer_turn("late", {"plan_code": code}))
+    # No question left: the form ends (action_finish_plan speaks next and clears `answer`).
+    assert messages == []
+    assert events == [SlotSet("requested_slot", None)]
+
+
+def test_finishing_exports_both_documents(planner, code):
+    messages, events = run(ActionFinishPlan(planner), tracker({"plan_code": code}))
+    exported = sorted(p.name for p in planner.exports_dir.iterdir())
+    assert len(exported) == 2 and any("draft-mou" in n for n in exported) and any("summary" in n for n in exported)
+    assert messages[0].startswith("That was the last question.") and str(planner.exports_dir) in messages[0]
+    assert events == [SlotSet("plan_status", "finished"), SlotSet("asked_question", None), SlotSet("answer", None)]
+
+
+def test_skip_leaves_the_question_open_and_moves_on(planner, code):
+    first, second = planner.guide.questions[:2]
+    messages, events = run(ActionSkipQuestion(planner), tracker({"plan_code": code}, intent="skip", loop="question_form"))
+    assert planner.state(code).current == second
+    assert messages == [f"Skipped “{first.short}”. It stays open, and the documents mark it as still to be decided."]
+    assert events == [SlotSet("plan_status", "open")]
+
+
+def test_go_back_returns_without_touching_answers(planner, code):
+    planner.record_answer(code, "kept")
+    planner.next_question(code)
+    messages, events = run(ActionGoBack(planner), tracker({"plan_code": code}, intent="go_back"))
+    state = planner.state(code)
+    assert state.current == planner.guide.questions[0] and [a.text for a in state.answers_here] == ["kept"]
+    assert messages == [replies.went_back(state)]
+    assert events == [SlotSet("plan_status", "open")]
+
+
+def test_repeat_inside_the_question_lets_the_form_read_it_again(planner, code):
+    messages, events = run(ActionRepeatQuestion(planner), tracker({"plan_code": code}, intent="repeat_question", loop="question_form"))
+    assert messages == [] and events == [SlotSet("asked_question", None)]
+
+
+def test_change_answer_offers_the_last_answer(planner, code):
+    answer = planner.record_answer(code, "first try").answer
+    messages, events = run(ActionChangeAnswer(planner), tracker({"plan_code": code}, intent="change_answer"))
+    assert messages == [replies.revise_prompt(answer, planner.guide)]
+    assert events == [SlotSet("revising_answer_id", float(answer.id))]
+
+
+def test_set_speaker_registers_and_remembers_the_member(planner, code):
+    messages, events = run(ActionSetSpeaker(planner), tracker({"plan_code": code}, text="Officer Dan Lee speaks next", intent="set_speaker"))
+    assert ("Officer Dan Lee", "SRO or officer") in {(m.name, m.role) for m in planner.state(code).members}
+    assert messages == [replies.speaker_set("Officer Dan Lee", "SRO or officer")]
+    assert events == [SlotSet("speaker", "Officer Dan Lee")]
+
+
+def test_resume_by_code_opens_that_plan(planner, code):
+    messages, events = run(ActionResumePlan(planner), tracker({}, text=f"resume {code.lower()}", intent="resume_plan"))
+    assert messages == [replies.plan_resumed(planner.state(code))]
+    assert events == [SlotSet("plan_code", code), SlotSet("plan_status", "open"), SlotSet("asked_question", None),
+                      SlotSet("last_answer_id", None), SlotSet("revising_answer_id", None), SlotSet("answer", None)]
+
+
+def test_resume_with_an_unknown_code_says_so(planner):
+    messages, events = run(ActionResumePlan(planner), tracker({}, text="resume ZEBRA-111", intent="resume_plan"))
+    assert messages == [replies.plan_not_found("ZEBRA-111")]
+    assert events == [SlotSet("plan_status", "missing")]
+
+
+def test_a_plan_that_vanished_is_reported_and_forgotten(planner):
+    messages, events = run(ActionSkipQuestion(planner), tracker({"plan_code": "GONE-404"}, intent="skip"))
+    assert messages == [replies.plan_not_found("GONE-404")]
+    assert events == [SlotSet("plan_code", None), SlotSet("plan_status", "missing")]
+
+
+def test_text_while_paused_is_kept_under_the_current_question(planner, code):
+    messages, events = run(ActionTakeAnswer(planner), tracker({"plan_code": code}, text="an afterthought"))
+    answer = planner.last_answer(code)
+    assert answer.text == "an afterthought" and answer.question_id == planner.guide.questions[0].id
+    assert "say “continue”" in messages[0]
+    assert events == [SlotSet("last_answer_id", float(answer.id))]
+
+
+def test_text_without_a_plan_explains_how_to_start(planner):
+    messages, events = run(ActionTakeAnswer(planner), tracker({}, text="hello there"))
+    assert messages == [replies.NO_PLAN] and events == []
+
+
+def test_setup_refuses_a_blank_partner_name():
+    events = [{"event": "user", "text": " ", "parse_data": {"intent": {"name": "give_answer"}, "entities": []}},
+              {"event": "slot", "name": "school_partner", "value": " "}]
+    t = Tracker.from_dict({**tracker().current_state(), "events": events, "slots": {"school_partner": " ", "requested_slot": "school_partner"},
+                           "active_loop": {"name": "plan_setup_form"}})
+    messages, returned = run(ValidatePlanSetupForm(), t)
+    assert messages == ["The MOU needs the school or district's name; please type it."]
+    assert returned == [SlotSet("school_partner", None)]
+
+
+def meeting_tracker(text: str, bound) -> Tracker:
+    events = [{"event": "user", "text": text, "input_channel": "meeting",
+               "metadata": {"plan_code": bound, "speaker": None},
+               "parse_data": {"intent": {"name": "resume_plan"}, "entities": []}}]
+    return tracker({}, text=text, intent="resume_plan", events=events)
+
+
+def test_the_meeting_page_opens_only_the_plan_whose_key_it_checked(planner, code):
+    other = planner.create_plan("Other USD", "Other PD", "").code
+    messages, events = run(ActionResumePlan(planner), meeting_tracker(f"resume {other}", code))
+    assert messages == [replies.OTHER_PLAN_ON_PAGE] and events == [SlotSet("plan_status", "missing")]
+    messages, events = run(ActionResumePlan(planner), meeting_tracker(f"resume {code}", None))
+    assert messages == [replies.OTHER_PLAN_ON_PAGE]
+    messages, events = run(ActionResumePlan(planner), meeting_tracker("continue", code))
+    assert messages == [replies.plan_resumed(planner.state(code))] and events[0] == SlotSet("plan_code", code)
+
+
+# --- the guidance at work: warnings, the completeness review, keeping a flagged answer ------------
+
+
+def test_an_answer_giving_the_sro_discipline_is_saved_then_warned_about(planner, code):
+    text = "The SRO will enforce the dress code."
+    messages, events = run(ValidateQuestionForm(planner), answer_turn(text, {"plan_code": code}))
+    stored = planner.snapshot(code).answers[-1]
+    assert stored.text == text and stored.discipline_matter == "dress code"
+    assert messages == [f"Saved the committee's answer (1 answer on this question).", *replies.warnings(stored)]
+    assert "routine discipline" in messages[1]
+    assert events == [SlotSet("answer", None), SlotSet("last_answer_id", float(stored.id))]
+
+
+def test_keeping_a_flagged_answer_resolves_it(planner, code):
+    answer = planner.record_answer(code, "Deputies will give detentions to late students.").answer
+    messages, events = run(ActionKeepAnswer(planner), tracker({"plan_code": code, "last_answer_id": float(answer.id)}))
+    kept = planner.snapshot(code).answers[-1]
+    assert kept.discipline_kept and not kept.discipline_unresolved
+    assert messages == [replies.answer_kept(kept)] and events == []
+
+
+def test_the_review_lists_the_gaps_and_going_there_opens_the_first(planner, code):
+    messages, events = run(ActionCheckPlan(planner), tracker({"plan_code": code}))
+    review = planner.review(code)
+    assert messages == [replies.completeness(review, planner.guide)] and events == []
+    first = review.first_stop()
+    messages, events = run(ActionGoToGap(planner), tracker({"plan_code": code, "asked_question": "x"}))
+    number = planner.guide.position(first.id) + 1
+    assert messages == [f"Going to question {number}, “{first.short}”."]
+    assert events == [SlotSet("plan_status", "open"), SlotSet("asked_question", None)]
+    assert planner.state(code).current == first

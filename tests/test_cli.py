@@ -1,0 +1,40 @@
+"""The command line, run as a team would run it: python -m bot ..."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from docx import Document
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def cli(*args, database_url: str, exports: Path):
+    env = {**os.environ, "DATABASE_URL": database_url, "EXPORTS_DIR": str(exports)}
+    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_plans_show_and_export(planner, sqlite_url, tmp_path):
+    code = planner.create_plan("Lincoln USD", "Lincoln PD", "Maria Ortiz, principal").code
+    planner.record_answer(code, "Maria Ortiz: a safer campus")
+
+    listing = cli("plans", database_url=sqlite_url, exports=tmp_path / "out")
+    assert listing.returncode == 0
+    assert code in listing.stdout and "1/35 answered" in listing.stdout
+
+    shown = cli("show", code.lower(), database_url=sqlite_url, exports=tmp_path / "out")
+    assert shown.returncode == 0
+    assert "Maria Ortiz: a safer campus" in shown.stdout and "School partner: Lincoln USD" in shown.stdout
+
+    exported = cli("export", code, database_url=sqlite_url, exports=tmp_path / "out")
+    assert exported.returncode == 0, exported.stderr
+    files = sorted((tmp_path / "out").glob("*.docx"))
+    assert len(files) == 2 and all(str(f) in exported.stdout for f in files)
+    summary = next(f for f in files if "summary" in f.name)
+    assert "a safer campus" in [p.text for p in Document(str(summary)).paragraphs]
+
+
+def test_an_unknown_code_exits_with_a_message(sqlite_url, tmp_path):
+    result = cli("show", "NOPE-000", database_url=sqlite_url, exports=tmp_path)
+    assert result.returncode == 2
+    assert "couldn't find a plan" in result.stderr and "python -m bot plans" in result.stderr

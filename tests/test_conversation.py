@@ -1,0 +1,224 @@
+"""Whole conversations with the real Rasa server and action server over the REST channel,
+then the exported documents opened and checked."""
+import re
+import subprocess
+import threading
+from pathlib import Path
+
+from docx import Document
+
+from tests.conftest import http_json, soffice
+
+SETUP = ["start a new plan", "Lincoln Unified School District", "Lincoln Police Department",
+         "Maria Ortiz, principal; Officer Dan Lee, SRO; Sam Green, parent"]
+
+
+def start_plan(chat) -> str:
+    replies = [chat.say(line) for line in SETUP]
+    match = re.search(r"Your plan code is ([A-Z]+-\d{3})", replies[-1])
+    assert match, replies[-1]
+    return match.group(1)
+
+
+def current(assistant, code):
+    return assistant.planner.state(code).current
+
+
+def texts_under(path: Path, heading: str) -> list[str]:
+    """Paragraph texts after a heading, up to the next heading."""
+    found, texts = False, []
+    for paragraph in Document(str(path)).paragraphs:
+        if paragraph.style.name.startswith("Heading"):
+            if found:
+                break
+            found = paragraph.text == heading
+        elif found:
+            texts.append(paragraph.text)
+    assert found, f"no heading {heading!r} in {path.name}"
+    return texts
+
+
+def test_a_whole_meeting_yields_both_documents_with_every_answer_in_place(assistant):
+    chat = assistant.conversation("meeting")
+    code = start_plan(chat)
+    guide = assistant.planner.guide
+    questions = guide.questions
+    created = chat.transcript[-1][1]
+    assert questions[0].text in created and "empty" not in created
+
+    # Two members on the first question: one named by a prefix, one by saying who speaks.
+    chat.say("Ms. Ortiz: We want a safer campus and trust between students and officers.")
+    chat.say("Officer Dan Lee speaks next")
+    chat.say("I see the role as mentor first, officer last.")
+    chat.say("next")
+    chat.say("skip")  # question 2 left open
+    assert current(assistant, code) == questions[2]
+    chat.say("go back")
+    assert current(assistant, code) == questions[1]
+    chat.say("next")
+
+    expected = {}
+    for question in questions[2:]:
+        assert current(assistant, code) == question
+        text = f"Answer for {question.id}: the committee agrees on {question.short.lower()}."
+        if question.special == "signatory_agency":
+            text = "Ana Ruiz, Chief of Police"
+        elif question.special == "signatory_school":
+            text = "Dr. Lee Park, Superintendent"
+        reply = chat.say(text)
+        assert "Saved Officer Dan Lee's answer" in reply
+        expected[question.id] = text
+        if question.id == "duty_hours":
+            chat.say("change my answer")
+            text = "7:15 to 3:45 on school days; no evening patrols."
+            assert "Changed." in chat.say(text)
+            expected[question.id] = text
+        last = chat.say("next")
+    assert "That was the last question." in last and "Draft MOU:" in last
+
+    snapshot = assistant.planner.snapshot(code)
+    first = snapshot.answers_to(questions[0].id)
+    assert [(a.member_name, a.text) for a in first] == [
+        ("Maria Ortiz", "We want a safer campus and trust between students and officers."),
+        ("Officer Dan Lee", "I see the role as mentor first, officer last."),
+    ]
+    assert snapshot.answers_to(questions[1].id) == []
+    duty = snapshot.answers_to("duty_hours")[0]
+    assert [r.text for r in duty.revisions][0].startswith("Answer for duty_hours")
+
+    mou_path = Path(re.search(r"Draft MOU: (\S+\.docx)", last).group(1))
+    summary_path = Path(re.search(r"Discussion summary: (\S+\.docx)", last).group(1))
+    assert mou_path.parent == summary_path.parent == assistant.exports_dir.resolve()
+    for question in questions[2:]:
+        if question.clause and not question.special == "signatory_agency" and not question.special == "signatory_school":
+            body = texts_under(mou_path, question.short)
+            if question.options:
+                continue  # answered in words, not numbers: the words stand as the clause
+            assert expected[question.id] in body, question.id
+        number = guide.position(question.id) + 1
+        assert expected[question.id] in texts_under(summary_path, f"{number}. {question.short}")
+    pdf_dir = mou_path.parent / "pdf"
+    converted = subprocess.run(
+        [soffice(), "--headless", f"-env:UserInstallation=file://{pdf_dir}/profile", "--convert-to", "pdf",
+         "--outdir", str(pdf_dir), str(mou_path), str(summary_path)], capture_output=True, text=True, timeout=180)
+    assert converted.returncode == 0, converted.stderr
+    assert all((pdf_dir / f"{p.stem}.pdf").stat().st_size > 5_000 for p in (mou_path, summary_path))
+    table = Document(str(mou_path)).tables[0]
+    assert [c.text for c in table.rows[1].cells][:3] == ["Lincoln Police Department", "Ana Ruiz", "Chief of Police"]
+    assert "Not yet discussed." in "\n".join(texts_under(summary_path, f"2. {questions[1].short}")) or \
+        "Skipped: left open by the committee." in texts_under(summary_path, f"2. {questions[1].short}")
+
+
+def test_control_phrases_mid_question_answer_and_return_to_the_same_question(assistant):
+    chat = assistant.conversation("controls")
+    code = start_plan(chat)
+    question = assistant.planner.guide.questions[0]
+    for phrase, expect in [
+        ("why does this matter", "Why this matters:"),
+        ("progress", "0 of"),
+        ("review", "What has been said"),
+        ("help", "While we work through the questions"),
+        ("what's our plan code", code),
+        ("repeat the question", question.text),
+    ]:
+        reply = chat.say(phrase)
+        assert expect in reply, (phrase, reply)
+        assert current(assistant, code) == question
+    assert assistant.planner.snapshot(code).answers == ()
+
+
+def test_an_answer_made_of_control_words_is_an_answer(assistant):
+    chat = assistant.conversation("words")
+    code = start_plan(chat)
+    for text in ["we should skip arrests entirely except as a last resort",
+                 "go back to the old arrangement where the SRO helps with the next safety drill"]:
+        assert assistant.parse(text)["intent"]["name"] not in {"skip", "go_back", "next_question"}
+        assert "Saved" in chat.say(text)
+    assert [a.text for a in assistant.planner.snapshot(code).answers][-2:] == [
+        "we should skip arrests entirely except as a last resort",
+        "go back to the old arrangement where the SRO helps with the next safety drill",
+    ]
+
+
+def test_a_low_confidence_answer_mid_question_is_kept_not_swallowed_by_fallback(assistant):
+    chat = assistant.conversation("fallback")
+    code = start_plan(chat)
+    # Phrases this model scores below the fallback threshold (measured); at least one must be.
+    candidates = ["mhm", "precisely", "give some background", "yo", "take care", "once more please"]
+    low = [c for c in candidates if assistant.parse(c)["intent"]["name"] == "nlu_fallback"]
+    assert low, "no candidate parses as nlu_fallback any more: pick new ones"
+    text = low[0]
+    assert "Saved" in chat.say(text)
+    assert assistant.planner.snapshot(code).answers[-1].text == text
+
+
+def test_setup_replies_never_fill_the_answer_slot(assistant):
+    chat = assistant.conversation("greedy")
+    code = start_plan(chat)
+    tracker = http_json(f"{assistant.rasa_url}/conversations/{chat.sender}/tracker?token={assistant.token}")
+    assert tracker["slots"]["answer"] is None
+    assert tracker["active_loop"]["name"] == "question_form"
+    assert assistant.planner.snapshot(code).answers == ()
+    # Once paused, the question form is not active: a message is not taken by from_text.
+    chat.say("pause")
+    tracker = http_json(f"{assistant.rasa_url}/conversations/{chat.sender}/tracker?token={assistant.token}")
+    assert not tracker["active_loop"] or tracker["active_loop"].get("name") is None
+
+
+def test_pause_and_resume_by_code_in_another_conversation(assistant):
+    first = assistant.conversation("first")
+    code = start_plan(first)
+    first.say("Maria Ortiz: day one answer")
+    first.say("next")
+    assert "resume " + code in first.say("pause")
+    second = assistant.conversation("second")
+    reply = second.say(f"resume {code.lower().replace('-', ' ')}")
+    assert f"Welcome back" in reply and assistant.planner.guide.questions[1].text in reply
+    second.say("Sam Green: a parent's view on day two")
+    second.say("go back")
+    assert "day one answer" in second.say("review")
+    answers = assistant.planner.snapshot(code).answers
+    assert [(a.question_id, a.text) for a in answers] == [
+        (assistant.planner.guide.questions[0].id, "day one answer"),
+        (assistant.planner.guide.questions[1].id, "a parent's view on day two"),
+    ]
+
+
+def test_two_members_answering_at_once_from_two_conversations(assistant):
+    host = assistant.conversation("host")
+    code = start_plan(host)
+    guest = assistant.conversation("guest")
+    guest.say(f"resume {code}")
+    barrier = threading.Barrier(2)
+
+    def answer(chat, text):
+        barrier.wait()
+        chat.say(text)
+
+    threads = [threading.Thread(target=answer, args=(host, "Maria Ortiz: host answer")),
+               threading.Thread(target=answer, args=(guest, "Sam Green: guest answer"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    stored = sorted((a.member_name, a.text) for a in assistant.planner.snapshot(code).answers)
+    assert stored == [("Maria Ortiz", "host answer"), ("Sam Green", "guest answer")], (
+        host.transcript[-1], guest.transcript[-1])
+
+
+def test_killing_the_action_server_after_a_reply_loses_nothing(assistant):
+    chat = assistant.conversation("crash")
+    code = start_plan(chat)
+    assert "Saved" in chat.say("Maria Ortiz: said just before the crash")
+    assistant.actions.kill()
+    assistant.actions.start()
+    assert [a.text for a in assistant.planner.snapshot(code).answers] == ["said just before the crash"]
+    assert "Saved" in chat.say("and one more after the restart")
+    assert len(assistant.planner.snapshot(code).answers) == 2
+
+
+def test_unknown_plan_code_gets_a_clear_reply(assistant):
+    chat = assistant.conversation("unknown")
+    reply = chat.say("resume plan ZEBRA-111")
+    assert "couldn't find a plan" in reply and "ZEBRA-111" in reply
+    assert "No plan is open" in chat.say("skip")

@@ -1,0 +1,184 @@
+"""The guidance at work without Rasa: the discipline guardrail and the privacy screen measured
+on labelled sentences (tests/data/, labelled independently of the code), the completeness
+review, redaction in the exported documents, and themes in the summary."""
+from pathlib import Path
+
+import pytest
+import yaml
+from docx import Document
+
+from bot.discipline import DisciplineGuard
+from bot.language import english
+from bot.privacy import PrivacyScreen
+from bot.review import COVERED, MISSING, review_plan
+from tests.test_documents import AGENCY, SCHOOL, paragraphs, section_body
+
+DATA = Path(__file__).parent / "data"
+
+
+def scores(truth: list[bool], found: list[bool]) -> tuple[float, float]:
+    true_positives = sum(t and f for t, f in zip(truth, found))
+    precision = true_positives / max(1, sum(found))
+    recall = true_positives / max(1, sum(truth))
+    return precision, recall
+
+
+def report(name: str, sentences: list[dict], truth: list[bool], found: list[bool]) -> tuple[float, float]:
+    precision, recall = scores(truth, found)
+    print(f"\n{name}: {len(sentences)} labelled sentences, precision {precision:.3f}, recall {recall:.3f}")
+    for sentence, t, f in zip(sentences, truth, found):
+        if t != f:
+            print(f"  {'missed' if t else 'wrongly flagged'}: {sentence['text']}")
+    return precision, recall
+
+
+def test_discipline_guardrail_on_labelled_sentences():
+    sentences = yaml.safe_load((DATA / "discipline_sentences.yml").read_text())["sentences"]
+    assert len(sentences) >= 40 and any(s["flagged"] for s in sentences) and not all(s["flagged"] for s in sentences)
+    guard = DisciplineGuard(english())
+    found = [bool(guard.check(s["text"])) for s in sentences]
+    precision, recall = report("Discipline guardrail", sentences, [s["flagged"] for s in sentences], found)
+    assert precision >= 0.9 and recall >= 0.9
+
+
+def test_the_issue_examples_are_told_apart():
+    guard = DisciplineGuard(english())
+    assert not guard.check("The SRO will not handle dress code violations.")
+    assert [f.matter for f in guard.check("The officer will write up students for tardies.")] == ["tardiness"]
+
+
+def test_privacy_screen_on_labelled_sentences():
+    data = yaml.safe_load((DATA / "privacy_sentences.yml").read_text())
+    sentences, members = data["sentences"], data["members"]
+    assert len(sentences) >= 40
+    screen = PrivacyScreen(english())
+    items = [screen.find(s["text"], members) for s in sentences]
+    precision, recall = report("Privacy screen", sentences, [s["personal"] for s in sentences], [bool(i) for i in items])
+    wanted = sum(len(s["items"]) for s in sentences)
+    exact = sum(len({i.text for i in got} & set(s["items"])) for got, s in zip(items, sentences))
+    print(f"  items found exactly: {exact} of {wanted}")
+    assert precision >= 0.9 and recall >= 0.9
+
+
+# --- the completeness review ----------------------------------------------------------------
+
+
+def answer_everything_but(planner, skipped_sections: set[str]) -> str:
+    code = planner.create_plan(SCHOOL, AGENCY, "Maria Ortiz, principal").code
+    for question in planner.guide.questions:
+        if question.section_id in skipped_sections:
+            continue
+        planner.go_to(code, question.id)
+        planner.record_answer(code, f"Our committee agreed on a detailed approach for {question.short.lower()}, "
+                                    "written down with enough detail for counsel to work from it.")
+    return code
+
+
+def test_a_plan_without_supervision_and_training_has_exactly_those_gaps(planner):
+    code = answer_everything_but(planner, {"mou_d", "mou_training"})
+    review = planner.review(code)
+    gaps = {item.check.id: item for item in review.gaps}
+    assert set(gaps) == {"cops_d", "cops_training", "secure_4"}
+    assert all(item.status == MISSING for item in gaps.values())
+    assert gaps["cops_d"].question.id == "sro_supervisor"
+    assert gaps["cops_training"].question.id == "pre_placement_training"
+    assert review.discipline == ()
+
+
+def test_a_flagged_answer_is_listed_until_kept_or_reworded(planner):
+    code = answer_everything_but(planner, set())
+    assert planner.review(code).complete
+    planner.go_to(code, "sro_supervisor")
+    answer = planner.record_answer(code, "Sergeant Diaz writes up students for dress code violations.").answer
+    planner.go_to(code, "chain_of_command")
+    review = planner.review(code)
+    assert [c.answer.id for c in review.discipline] == [answer.id]
+    assert review.first_stop().id == "sro_supervisor"
+    planner.keep_answer(code, answer.id)
+    assert planner.review(code).discipline == ()
+    # Rewording it anew clears the flag when the new wording is fine.
+    revised = planner.revise_answer(code, answer.id, "Sergeant Diaz supervises the SRO day to day.")
+    assert revised.discipline_matter is None and not revised.discipline_unresolved
+
+
+def test_one_word_answers_are_thin(planner):
+    code = planner.create_plan(SCHOOL, AGENCY).code
+    for question in planner.guide.questions:
+        planner.go_to(code, question.id)
+        planner.record_answer(code, "Agreed.")
+    review = planner.review(code)
+    assert {item.status for item in review.gaps} == {"thin"}
+    assert {item.check.id for item in review.gaps} == {c.id for c in planner.guide.checks if c.min_words > len(c.questions)}
+
+
+def test_review_of_an_empty_plan_lists_every_element_as_missing(planner):
+    code = planner.create_plan(SCHOOL, AGENCY).code
+    review = review_plan(planner.guide, planner.snapshot(code))
+    assert [item.check.id for item in review.gaps] == [check.id for check in planner.guide.checks]
+    assert not any(item.status == COVERED for item in review.items)
+
+
+# --- redaction and themes in the documents ------------------------------------------------------
+
+
+@pytest.fixture
+def personal_plan(planner):
+    code = planner.create_plan(SCHOOL, AGENCY, "Maria Ortiz, principal; Officer Dan Lee, SRO").code
+    planner.go_to(code, "info_school_to_agency")
+    planner.record_answer(code, "Maria Ortiz: Last spring Jordan Miller, student ID 4471823, born 03/14/2009, "
+                                "was referred; call his mother at 555-201-3344.")
+    planner.go_to(code, "signatory_agency")
+    planner.record_answer(code, "Ana Ruiz, Chief of Police")
+    planner.go_to(code, "sro_supervisor")
+    planner.record_answer(code, "Chief Ana Ruiz and Officer Dan Lee agree the sergeant supervises.")
+    return code
+
+
+def test_exports_remove_personal_details_but_name_members_and_signatories(planner, personal_plan):
+    answer = planner.snapshot(personal_plan).answers[0]
+    assert {i.kind for i in answer.personal_items} == {"name", "student_id", "birth_date", "phone"}
+    files = planner.export(personal_plan)
+    summary = paragraphs(files.summary)
+    texts = " ".join(text for _, text in summary)
+    for private in ("Jordan Miller", "4471823", "03/14/2009", "555-201-3344"):
+        assert private not in texts
+    assert ("Answer", "Last spring [name removed], student ID [ID removed], born [date of birth removed], "
+                      "was referred; call his mother at [phone number removed].") in summary
+    assert "Chief Ana Ruiz and Officer Dan Lee agree the sergeant supervises." in texts
+    mou = " ".join(p.text for p in Document(str(files.draft_mou)).paragraphs)
+    assert "Jordan Miller" not in mou and "[name removed]" in mou
+    # The database keeps the original wording.
+    assert "Jordan Miller" in planner.snapshot(personal_plan).answers[0].text
+
+
+def test_an_explicit_export_keeps_personal_details(planner, personal_plan):
+    files = planner.export(personal_plan, keep_personal=True)
+    texts = " ".join(text for _, text in paragraphs(files.summary))
+    assert "Jordan Miller, student ID 4471823" in texts and "[name removed]" not in texts
+
+
+def test_summary_groups_answers_into_themes_and_lists_concerns(planner):
+    code = planner.create_plan(SCHOOL, AGENCY, "Maria Ortiz, principal; Sam Green, parent; Ada Park, student").code
+    for line in ("Maria Ortiz: We worry about de-escalation training for the officer.",
+                 "Sam Green: Parents are concerned that de-escalation training comes too late.",
+                 "Ada Park: Students want de-escalation training and a clear complaint process."):
+        planner.record_answer(code, line)
+    pairs = paragraphs(planner.export(code).summary)
+    first = planner.guide.questions[0]
+    body = section_body(pairs, f"1. {first.short}")
+    themes = [text for style, text in body if text.startswith("Themes: ")]
+    assert themes and themes[0].startswith("Themes: de-escalation training: 3 answers (Maria Ortiz, Sam Green, Ada Park)")
+    concerns = section_body(pairs, "Concerns raised most", "Heading 1")
+    assert ("List Bullet", "de-escalation training: 2 answers (Maria Ortiz, Sam Green)") in concerns
+
+
+def test_summary_appendix_lists_each_element_with_its_status(planner):
+    code = answer_everything_but(planner, {"mou_d"})
+    document = Document(str(planner.export(code).summary))
+    cops, secure = document.tables[-2], document.tables[-1]
+    rows = {row.cells[0].text.split(" (")[0]: (row.cells[1].text, row.cells[2].text) for row in cops.rows[1:]}
+    supervisor = planner.guide.question("sro_supervisor")
+    where = f"Question {planner.guide.position(supervisor.id) + 1}: {supervisor.short}"
+    assert rows["D. Supervision of the SRO and the chain of command"] == ("Missing", where)
+    assert sum(status == "Covered" for status, _ in rows.values()) == len(rows) - 1
+    assert len(secure.rows) == 1 + 5

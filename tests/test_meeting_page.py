@@ -1,0 +1,212 @@
+"""The meeting page in a real browser (Debian's chromium driven by Playwright), and its
+access rules over HTTP."""
+import json
+import os
+import shutil
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+from docx import Document
+
+from tests.conftest import ROOT, http_json, unavailable
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+# As root and on a closed network, chromium needs these to start quickly and quietly.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        unavailable(f"No chromium at {CHROMIUM}: apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+def open_page(browser, assistant):
+    context = browser.new_context(viewport={"width": 1280, "height": 720}, accept_downloads=True)
+    page = context.new_page()
+    page.goto(assistant.page_url)
+    return page
+
+
+def type_message(page, text: str) -> None:
+    """Type into the message box and press Enter, then wait for the bot's reply."""
+    replies = page.locator("#log li.bot").count()
+    page.fill("#message", text)
+    page.press("#message", "Enter")
+    page.wait_for_function(f"document.querySelectorAll('#log li.bot').length > {replies}", timeout=30_000)
+
+
+def set_speaker(page, name: str) -> None:
+    page.fill("#speaker", name)
+    page.dispatch_event("#speaker", "change")
+
+
+def start_plan_on_page(page) -> dict:
+    page.click("#start-plan")
+    page.wait_for_function("document.querySelectorAll('#log li.bot').length > 0")
+    for text in ["Lincoln Unified School District", "Lincoln Police Department",
+                 "Maria Ortiz, principal; Officer Dan Lee, SRO"]:
+        type_message(page, text)
+    page.wait_for_selector("#question-panel:not([hidden])", timeout=30_000)
+    return json.loads(page.evaluate("sessionStorage.getItem('planner-plan')"))
+
+
+def test_a_facilitator_runs_a_session_from_the_page(browser, assistant):
+    page = open_page(browser, assistant)
+    plan = start_plan_on_page(page)
+    questions = assistant.planner.guide.questions
+    assert page.inner_text("#question-heading") == questions[0].text
+    assert page.inner_text("#plan-code") == f"Plan code {plan['code']}"
+
+    set_speaker(page, "Maria Ortiz")
+    type_message(page, "We want a safer campus\nand trust between students and officers.")
+    # The preview drafts section A from this discussion answer at once.
+    page.wait_for_selector("#preview >> text=We want a safer campus", timeout=10_000)
+    assert "A. Purpose of the MOU" in page.inner_text("#preview")
+    page.click("button[data-intent='/next_question']")
+    page.wait_for_function(f"document.querySelector('#question-heading').textContent === {json.dumps(questions[1].text)}")
+    set_speaker(page, "Officer Dan Lee")
+    type_message(page, "Students with disabilities may feel singled out; we need data.")
+    page.wait_for_selector("#answers li >> text=Officer Dan Lee")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "meeting-page-mid-discussion.png"), full_page=True)
+
+    page.click("button[data-intent='/skip']")  # question 2 has an answer: moves on
+    page.click("button[data-intent='/skip']")  # question 3 left open
+    page.wait_for_function(f"document.querySelector('#question-heading').textContent === {json.dumps(questions[3].text)}")
+    assert "2 of 35 questions answered" in page.inner_text("#progress-summary")
+    assert "[To be decided:" in page.inner_text("#preview")  # open items show as placeholders
+
+    page.click("button[data-intent='/export_documents']")
+    link = page.wait_for_selector("#downloads a >> text=Draft MOU", timeout=30_000)
+    with page.expect_download() as download_info:
+        link.click()
+    saved = ARTIFACTS / "downloaded-draft-mou.docx"
+    download_info.value.save_as(saved)
+    texts = [p.text for p in Document(str(saved)).paragraphs]
+    assert "We want a safer campus\nand trust between students and officers." in texts
+    answers = assistant.planner.snapshot(plan["code"]).answers
+    assert [(a.member_name, a.question_id) for a in answers] == [
+        ("Maria Ortiz", questions[0].id), ("Officer Dan Lee", questions[1].id)]
+    page.context.close()
+
+
+def test_two_devices_on_one_plan_see_each_others_answers(browser, assistant):
+    host = open_page(browser, assistant)
+    plan = start_plan_on_page(host)
+    guest = open_page(browser, assistant)
+    guest.fill("#join-code", plan["code"].lower())
+    guest.fill("#join-key", plan["key"])
+    guest.click("#join-form button[type=submit]")
+    guest.wait_for_selector("#question-panel:not([hidden])", timeout=30_000)
+    assert guest.inner_text("#question-heading") == host.inner_text("#question-heading")
+
+    set_speaker(host, "Maria Ortiz")
+    type_message(host, "The SRO should greet students at the front door.")
+    set_speaker(guest, "Sam Green")
+    type_message(guest, "Parents at home want a clear complaint form.")
+    for page in (host, guest):  # both appear on both pages without a reload
+        page.wait_for_selector("#answers li >> text=The SRO should greet students at the front door.", timeout=10_000)
+        page.wait_for_selector("#answers li >> text=Parents at home want a clear complaint form.", timeout=10_000)
+    files = assistant.planner.export(plan["code"])
+    summary = [p.text for p in Document(str(files.summary)).paragraphs]
+    assert "The SRO should greet students at the front door." in summary and "Parents at home want a clear complaint form." in summary
+    host.context.close()
+    guest.context.close()
+
+
+def test_the_page_works_from_the_keyboard(browser, assistant):
+    page = open_page(browser, assistant)
+    start_plan_on_page(page)
+    page.focus("#speaker")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "message"
+    page.keyboard.type("Typed without a mouse.")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#answers li >> text=Typed without a mouse.", timeout=30_000)
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none"
+    page.context.close()
+
+
+# --- access, over plain HTTP ------------------------------------------------------------
+
+
+def status_and_body(url: str, payload=None):
+    data = json.dumps(payload).encode() if payload is not None else None
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, response.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode("utf-8", "replace")
+
+
+@pytest.fixture
+def two_plans(assistant):
+    planner = assistant.planner
+    first = planner.create_plan("Secret Valley USD", "Valley PD", "")
+    second = planner.create_plan("Other Town USD", "Other PD", "")
+    planner.record_answer(first.code, "confidential answer text")
+    planner.export(first.code)
+    return first, second
+
+
+def test_state_needs_the_plans_own_key(assistant, two_plans):
+    first, second = two_plans
+    base = assistant.page_url + "state?"
+    for query in ({"code": first.code}, {"code": first.code, "key": "wrong"},
+                  {"code": first.code, "key": second.access_key}, {}):
+        status, body = status_and_body(base + urllib.parse.urlencode(query))
+        assert status == 403 and "access key" in body
+        assert "Secret Valley" not in body and "confidential" not in body
+    status, body = status_and_body(base + urllib.parse.urlencode({"code": first.code, "key": first.access_key}))
+    assert status == 200 and json.loads(body)["plan"]["name"] == first.name
+
+
+def test_messages_need_the_key_and_cannot_open_another_plan(assistant, two_plans):
+    first, second = two_plans
+    url = assistant.page_url + "webhook"
+    status, body = status_and_body(url, {"device": "device-one-1", "message": "review", "code": first.code, "key": "nope"})
+    assert status == 403 and "confidential" not in body
+    # Bound to the second plan with its key, asking for the first by code is refused.
+    status, body = status_and_body(url, {"device": "device-two-2", "message": f"resume {first.code}",
+                                         "code": second.code, "key": second.access_key})
+    assert status == 200 and "only open the plan" in body and "confidential" not in body
+    # With no plan at all, a code alone opens nothing.
+    status, body = status_and_body(url, {"device": "device-three", "message": f"resume {first.code}"})
+    assert status == 200 and "only open the plan" in body and "confidential" not in body
+
+
+def test_downloads_need_the_key_and_stay_in_the_plans_files(assistant, two_plans):
+    first, second = two_plans
+    name = assistant.planner.exports(first.code)[0].file_name
+    base = assistant.page_url + "download/"
+    ok, body = status_and_body(f"{base}{first.code}/{name}?key={first.access_key}")
+    assert ok == 200
+    for url in (f"{base}{first.code}/{name}", f"{base}{first.code}/{name}?key=wrong",
+                f"{base}{first.code}/{name}?key={second.access_key}"):
+        status, body = status_and_body(url)
+        assert status == 403 and "confidential" not in body
+    for evil in ("..%2F..%2Fplans.db", "..%2Fplans.db", "%2Fetc%2Fpasswd", "..", "plans.db"):
+        status, body = status_and_body(f"{base}{first.code}/{evil}?key={first.access_key}")
+        assert status in (400, 403, 404) and "SQLite" not in body and "root:" not in body
+
+
+def test_nothing_lists_plans_and_the_http_api_needs_a_token(assistant, two_plans):
+    for path in ("", "plans", "static/", "static/index.html", "static/..%2Fchannel.py"):
+        status, body = status_and_body(assistant.page_url + path)
+        assert "Secret Valley" not in body and "Other Town" not in body
+    status, _ = status_and_body(f"{assistant.rasa_url}/model/parse", {"text": "hi"})
+    assert status in (401, 403)
