@@ -27,18 +27,33 @@ from rasa.shared.nlu.training_data.message import Message
 SPEAKER_PREFIX = re.compile(r"^\s*[^\s:?]+(?: [^\s:?]+){0,4}:\s*\S")
 
 
-# How a question or a request for information opens, when it does not end with "?".
+# How a question opens, when it does not end with "?".
 QUESTION_OPENERS = {
     "what", "what's", "whats", "how", "how's", "who", "who's", "whom", "whose", "why", "when", "where",
     "which", "can", "could", "should", "would", "will", "is", "are", "does", "do", "did", "may", "must",
-    "tell", "explain", "define", "describe", "list", "give", "walk", "remind", "show", "help", "find",
-    "any", "quick", "question", "please", "faq", "meaning", "definition",
+    "any", "quick", "question", "faq", "meaning", "definition",
+}
+# A request to the assistant ("explain the four roles", "tell us about FERPA"). The same verbs
+# open answers in the imperative ("Explain to students what the SRO does", "Help students who
+# struggle..."), so the word after the verb decides.
+REQUEST_VERBS = {"tell", "explain", "define", "describe", "list", "give", "walk", "remind", "show", "help", "find"}
+REQUEST_OBJECTS = {
+    "me", "us", "about", "the", "a", "an", "our", "what", "what's", "how", "who", "why", "when", "where",
+    "which", "whether",
 }
 
 
 def looks_like_a_question(text: str) -> bool:
-    words = text.strip().lower().split()
-    return text.strip().endswith("?") or bool(words and words[0].strip(",:;") in QUESTION_OPENERS)
+    if text.strip().endswith("?"):
+        return True
+    words = [w.strip(",:;.!") for w in text.strip().lower().split()]
+    if words[:1] == ["please"]:
+        words = words[1:]
+    if not words:
+        return False
+    if words[0] in QUESTION_OPENERS:
+        return True
+    return words[0] in REQUEST_VERBS and len(words) > 1 and words[1] in REQUEST_OBJECTS
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)

@@ -114,6 +114,9 @@ def looks_personal(name: str) -> bool:
     words = [w.casefold().strip(".,'") for w in name.split()]
     if not words or any(w in NOT_PERSONAL for w in words):
         return False
+    # Typed names are capitalised; the recogniser sometimes tags lower-case words ("bell escape").
+    if not name[:1].isupper():
+        return False
     # Acronyms such as "SRO" or "CPTED" are not names.
     return not all(w.isupper() for w in name.split())
 
