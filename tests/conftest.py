@@ -27,6 +27,7 @@ from tests.servers import (  # noqa: F401 (re-exported: tests import them from h
 )
 
 MODEL = ROOT / "models" / "planner.tar.gz"
+TEST_TURNS_PER_SESSION = 3
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -133,10 +134,12 @@ def assistant(tmp_path_factory) -> Iterator[Assistant]:
     work = tmp_path_factory.mktemp("assistant")
     database_url = f"sqlite:///{work / 'plans.db'}"
     exports_dir = work / "exports"
-    env = server_env(database_url, exports_dir)
+    # A new Rasa session every few messages, so that every conversation test also proves
+    # that nothing depends on history a session boundary drops (addons/tracker_store.py).
+    env = server_env(database_url, exports_dir, turns_per_session=TEST_TURNS_PER_SESSION)
     actions = ActionServer(free_port(), env, work / "actions.log")
     # The tests talk over REST as well as through the meeting page.
-    endpoints, credentials = write_server_config(work, actions.port)
+    endpoints, credentials = write_server_config(work, actions.port, env)
     rasa_port, token = free_port(), secrets.token_hex(8)
     rasa_log = work / "rasa.log"
     rasa = start_rasa(MODEL, endpoints, credentials, rasa_port, env, cwd=work, log=rasa_log, token=token)

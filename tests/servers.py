@@ -48,13 +48,17 @@ def wait_until_up(
     raise RuntimeError(f"{url} did not come up in {seconds} s; log:\n{log.read_text()[-4000:]}")
 
 
-def server_env(database_url: str, exports_dir: Path, base: Optional[dict] = None) -> dict:
-    """The environment both servers run with: their own database and exports folder."""
+def server_env(database_url: str, exports_dir: Path, base: Optional[dict] = None,
+               turns_per_session: int = 25) -> dict:
+    """The environment both servers run with: their own database and exports folder, and a
+    conversation store beside the database (endpoints.yml reads it)."""
     base = dict(os.environ if base is None else base)
     return {
         **base,
         "DATABASE_URL": database_url,
         "EXPORTS_DIR": str(exports_dir),
+        "CONVERSATIONS_URL": f"sqlite:///{exports_dir.parent / 'conversations.db'}",
+        "TURNS_PER_SESSION": str(turns_per_session),
         "RASA_TELEMETRY_ENABLED": "false",
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
         # The model names a custom component (addons.answer_guard); Rasa runs from a temp folder.
@@ -62,13 +66,19 @@ def server_env(database_url: str, exports_dir: Path, base: Optional[dict] = None
     }
 
 
-def write_server_config(folder: Path, action_port: Optional[int]) -> tuple[Path, Path]:
-    """endpoints.yml pointing at the action server, and credentials.yml with the REST channel
-    (the tests and the benchmark talk over REST) as well as the meeting page."""
-    endpoints = folder / "endpoints.yml"
-    endpoints.write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n' if action_port else "{}\n"
-    )
+def write_server_config(folder: Path, action_port: Optional[int], env: Optional[dict] = None) -> tuple[Path, Path]:
+    """endpoints.yml and credentials.yml (the REST channel, which the tests and the benchmark
+    talk over, and the meeting page). With `env` (the planner's), the project's own
+    endpoints.yml, which reads env, pointed at the action server; without, another bot's: a
+    plain file naming only its action server."""
+    if env is not None:
+        env["ACTION_SERVER_URL"] = f"http://127.0.0.1:{action_port}/webhook"
+        endpoints = ROOT / "endpoints.yml"
+    else:
+        endpoints = folder / "endpoints.yml"
+        endpoints.write_text(
+            f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n' if action_port else "{}\n"
+        )
     credentials = folder / "credentials.yml"
     credentials.write_text("rest:\nbot.web.channel.MeetingPageInput:\n")
     return endpoints, credentials

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from docx import Document
 
-from tests.conftest import http_json, soffice
+from tests.conftest import TEST_TURNS_PER_SESSION, http_json, soffice
 
 SETUP = ["start a new plan", "Lincoln Unified School District", "Lincoln Police Department",
          "Maria Ortiz, principal; Officer Dan Lee, SRO; Sam Green, parent"]
@@ -222,3 +222,39 @@ def test_unknown_plan_code_gets_a_clear_reply(assistant):
     reply = chat.say("resume plan ZEBRA-111")
     assert "couldn't find a plan" in reply and "ZEBRA-111" in reply
     assert "No plan is open" in chat.say("skip")
+
+
+def test_rasa_sessions_stay_short_and_a_long_meeting_loses_nothing_across_them(assistant):
+    """The servers start a new Rasa session every TEST_TURNS_PER_SESSION messages: going back,
+    reviewing, changing an answer and an FAQ question still work across those boundaries."""
+    chat = assistant.conversation("long")
+    code = start_plan(chat)
+    questions = assistant.planner.guide.questions
+    sent = []
+    for round_number in range(4):
+        for speaker in ("Maria Ortiz", "Sam Green"):
+            text = f"{speaker}: point {round_number} on {questions[round_number].short.lower()}, in full."
+            assert "Saved" in chat.say(text)
+            sent.append((questions[round_number].id, text.split(": ", 1)[1]))
+        assert questions[round_number].short in chat.say("review the answers")
+        chat.say("next")
+    assert current(assistant, code) == questions[4]
+    chat.say("go back")
+    assert current(assistant, code) == questions[3]
+    assert "Changed." in chat.say("change my answer") + chat.say("point 3, reworded once everyone agreed.")
+    sent[-1] = (questions[3].id, "point 3, reworded once everyone agreed.")
+    assert "career law enforcement officer" in chat.say("what is a school resource officer?")
+    assert "Saved" in chat.say("Sam Green: one more after the question.")
+    sent.append((questions[3].id, "one more after the question."))
+    assert current(assistant, code) == questions[3]
+
+    stored = [(a.question_id, a.text) for a in assistant.planner.snapshot(code).answers]
+    assert sorted(stored) == sorted(sent)
+    # The conversation's history (the API shows all of it) is cut into short sessions, and
+    # Rasa restores only the latest one each turn: a few messages, with the loop still open.
+    tracker = http_json(f"{assistant.rasa_url}/conversations/{chat.sender}/tracker?token={assistant.token}")
+    kinds = [e["event"] for e in tracker["events"]]
+    latest = kinds[len(kinds) - 1 - kinds[::-1].index("session_started"):]
+    assert kinds.count("session_started") >= len(chat.transcript) // TEST_TURNS_PER_SESSION
+    assert latest.count("user") <= TEST_TURNS_PER_SESSION, latest
+    assert tracker["active_loop"].get("name") == "question_form"

@@ -178,7 +178,7 @@ class Bot:
     def start(self) -> dict:
         """Start both processes at once; time until each is up and until the first reply."""
         self.actions = ActionServer(free_port(), self.env, self.work / f"{self.name}-actions.log", cwd=self.actions_cwd)
-        endpoints, credentials = write_server_config(self.work, self.actions.port)
+        endpoints, credentials = write_server_config(self.work, self.actions.port, self.env if self.meeting_page else None)
         if not self.meeting_page:
             credentials.write_text("rest:\n")
         self.port = free_port()

@@ -1,0 +1,69 @@
+"""Rasa's SQL tracker store, with each conversation's history kept short.
+
+Rasa rebuilds a conversation from its stored events on every message, sends them all to the
+action server and reads them in its policies, so a turn costs more the longer the meeting has
+run. Nothing here needs that history: the plan's place and its answers live in our own
+database, and every rule (data/rules.yml) looks only at the intent, the open loop and slots.
+So once a session holds `turns_per_session` messages and waits for the next one, this store
+closes it and opens a new session that carries every slot and the open question loop: what
+Rasa does when a session expires, plus the loop, which Rasa's own session start drops. The
+SQL store loads only the latest session, so the cost per turn stays flat.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.core.tracker_store import SQLTrackerStore
+from sqlalchemy.engine.url import make_url
+from rasa.shared.core.constants import ACTION_LISTEN_NAME, REQUESTED_SLOT
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, Event, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+
+class RollingSQLTrackerStore(SQLTrackerStore):
+    """Configured in endpoints.yml by one database URL (`url:`, which Rasa passes on as `host`
+    and reads whole), in the form DATABASE_URL takes: sqlite:///var/conversations.db, ..."""
+
+    def __init__(self, domain: Optional[Domain] = None, host: Optional[Text] = None,
+                 turns_per_session: int = 25, **kwargs: Any) -> None:
+        url = make_url(host) if host and "://" in host else None
+        if url is not None and url.get_backend_name() == "sqlite" and url.database:
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        super().__init__(domain, host=host, **kwargs)
+        self.turns_per_session = int(turns_per_session)
+
+    async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+        tracker = await super().retrieve(sender_id)
+        if tracker is None or not self.session_is_full(tracker):
+            return tracker
+        for event in next_session(tracker):
+            tracker.update(event)
+        await self.save(tracker)  # stores only the new session's events
+        return await super().retrieve(sender_id)
+
+    def session_is_full(self, tracker: DialogueStateTracker) -> bool:
+        """Full, and at rest: waiting for the committee, with no action half done."""
+        if not tracker.events or tracker.followup_action:
+            return False
+        last = tracker.events[-1]
+        at_rest = isinstance(last, ActionExecuted) and last.action_name == ACTION_LISTEN_NAME
+        messages = sum(1 for event in tracker.events if isinstance(event, UserUttered))
+        return at_rest and messages >= self.turns_per_session
+
+
+def next_session(tracker: DialogueStateTracker) -> List[Event]:
+    """The events that open a new session in the state `tracker` is in now."""
+    slots: Dict[Text, Any] = {
+        name: slot.value for name, slot in tracker.slots.items() if slot.value != slot.initial_value
+    }
+    events: List[Event] = [SessionStarted()]
+    events += [SlotSet(name, value) for name, value in slots.items() if name != REQUESTED_SLOT]
+    loop = tracker.active_loop_name
+    if loop:
+        events.append(ActiveLoop(loop))
+        if REQUESTED_SLOT in slots:
+            events.append(SlotSet(REQUESTED_SLOT, slots[REQUESTED_SLOT]))
+    events.append(ActionExecuted(ACTION_LISTEN_NAME))
+    return events

@@ -1,0 +1,59 @@
+"""The conversation store (addons/tracker_store.py) on a real SQLite file: a full session at
+rest is closed and a new one carries the slots and the open question loop."""
+import asyncio
+
+import pytest
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from addons.tracker_store import RollingSQLTrackerStore
+from tests.servers import ROOT
+
+
+@pytest.fixture
+def store(tmp_path):
+    domain = Domain.load(str(ROOT / "domain.yml"))
+    return RollingSQLTrackerStore(domain, host=f"sqlite:///{tmp_path / 'nested' / 'conversations.db'}",
+                                  turns_per_session=2)
+
+
+def turn(text: str, *, asked: str) -> list:
+    return [UserUttered(text, {"name": "give_answer", "confidence": 1.0}), ActionExecuted("question_form"),
+            SlotSet("asked_question", asked), ActionExecuted("action_listen")]
+
+
+def saved(store, events: list) -> DialogueStateTracker:
+    tracker = asyncio.run(store.retrieve("room")) or DialogueStateTracker("room", store.domain.slots)
+    for event in events:
+        tracker.update(event)
+    asyncio.run(store.save(tracker))
+    return asyncio.run(store.retrieve("room"))
+
+
+def test_a_full_session_at_rest_continues_in_a_new_one_with_slots_and_loop(store):
+    opened = [ActionExecuted("action_listen"), SlotSet("plan_code", "MAPLE-417"), ActiveLoop("question_form"),
+              SlotSet("requested_slot", "answer"), ActionExecuted("action_listen")]
+    tracker = saved(store, opened + turn("first", asked="why_sro"))
+    assert [e for e in tracker.events if isinstance(e, UserUttered)][0].text == "first"  # not full yet
+
+    tracker = saved(store, turn("second", asked="groups"))
+    assert tracker.events[0].type_name == "session_started"
+    assert not any(isinstance(e, UserUttered) for e in tracker.events)
+    assert tracker.get_slot("plan_code") == "MAPLE-417" and tracker.get_slot("asked_question") == "groups"
+    assert tracker.get_slot("requested_slot") == "answer"
+    assert tracker.active_loop_name == "question_form"
+    assert tracker.latest_action_name == "action_listen"
+
+    tracker = saved(store, turn("third", asked="groups"))
+    assert [e.text for e in tracker.events if isinstance(e, UserUttered)] == ["third"]
+    everything = asyncio.run(store.retrieve_full_tracker("room"))
+    assert [e.text for e in everything.events if isinstance(e, UserUttered)] == ["first", "second", "third"]
+
+
+def test_a_session_mid_action_is_not_cut(store):
+    events = [ActionExecuted("action_listen"), *turn("first", asked="why_sro"),
+              UserUttered("second", {"name": "give_answer", "confidence": 1.0}), ActionExecuted("question_form")]
+    tracker = saved(store, events)
+    assert not tracker.events[0].type_name == "session_started"
+    assert len(tracker.events) == len(events)
