@@ -3,6 +3,7 @@
     python -m bot plans
     python -m bot show CODE
     python -m bot export CODE [--keep-personal-details]
+    python -m bot migrate
 """
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import argparse
 import sys
 from typing import Optional, Sequence
 
-from bot import replies
+from bot import replies, storage
 from bot.planner import Planner, PlanNotFound
 from bot.settings import Settings
 
@@ -26,7 +27,13 @@ def main(argv: Optional[Sequence[str]] = None, planner: Optional[Planner] = None
         help="keep students' names, ID numbers, birth dates and contact details that answers mention "
              "(removed by default; registered members and signatories are always named)",
     )
+    commands.add_parser("migrate", help="bring the database's schema up to date (make run does it)")
     args = parser.parse_args(argv)
+    if args.command == "migrate":
+        settings = Settings.from_environment()
+        engine = storage.make_engine(settings.database_url)
+        print(f"Database schema at revision {storage.migrate(engine)} ({engine.url.render_as_string()}).")
+        return 0
     planner = planner or Planner.from_settings(Settings.from_environment())
 
     if args.command == "plans":

@@ -111,7 +111,7 @@ class Planner:
     @classmethod
     def from_settings(cls, settings: Settings) -> "Planner":
         engine = storage.make_engine(settings.database_url)
-        storage.create_schema(engine)
+        storage.migrate(engine)
         return cls(
             load_guide(), storage.make_session_factory(engine), settings.exports_dir, AnswerReader(english())
         )

@@ -7,14 +7,16 @@ committed before the bot replies.
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import hmac
 import re
 import secrets
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable, Optional, Sequence
+from typing import Iterable, Iterator, Optional, Sequence
 
 from sqlalchemy import (
     JSON,
@@ -30,8 +32,10 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
+    inspect,
     select,
 )
+from sqlalchemy import text as sql
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, declarative_base, relationship, selectinload, sessionmaker
 
@@ -166,8 +170,48 @@ def make_session_factory(engine: Engine) -> sessionmaker:
     return sessionmaker(engine, future=True, expire_on_commit=False)
 
 
-def create_schema(engine: Engine) -> None:
-    Base.metadata.create_all(engine)
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def migrate(engine: Engine, revision: str = "head") -> str:
+    """Bring the schema to `revision`, the latest by default (bot/migrations/), and return it. A database made
+    before migrations existed is first stamped with the revision its tables match. Several
+    processes may start at once (action servers): one migrates, the others wait for it."""
+    from alembic import command
+    from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with _migration_lock(engine), engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(sql("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+        config.attributes["connection"] = connection
+        tables = inspect(connection).get_table_names()
+        if "plans" in tables and "alembic_version" not in tables:
+            read = "discipline_matter" in {c["name"] for c in inspect(connection).get_columns("answers")}
+            command.stamp(config, "0002" if read else "0001")
+        command.upgrade(config, revision)
+        return MigrationContext.configure(connection).get_current_revision() or ""
+
+
+# Any fixed number: PostgreSQL's advisory locks are named by integers.
+MIGRATION_LOCK_KEY = 4_170_2026
+
+
+@contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    """SQLite has no advisory lock: a lock file beside the database serves."""
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.migration-lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 # --- plan codes --------------------------------------------------------------------------

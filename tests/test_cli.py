@@ -38,3 +38,11 @@ def test_an_unknown_code_exits_with_a_message(sqlite_url, tmp_path):
     result = cli("show", "NOPE-000", database_url=sqlite_url, exports=tmp_path)
     assert result.returncode == 2
     assert "couldn't find a plan" in result.stderr and "python -m bot plans" in result.stderr
+
+
+def test_migrate_brings_a_new_database_to_the_latest_schema(tmp_path):
+    url = f"sqlite:///{tmp_path / 'fresh' / 'plans.db'}"
+    result = cli("migrate", database_url=url, exports=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Database schema at revision 0002" in result.stdout
+    assert cli("plans", database_url=url, exports=tmp_path).stdout.startswith("No plans yet.")
