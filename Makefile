@@ -11,7 +11,7 @@ TRAINING  := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help install train run shell test validate story-test bench clean
+.PHONY: help install train run shell serve-prod test validate story-test bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -32,10 +32,13 @@ $(MODEL): $(STAMP) $(TRAINING)
 	@touch $@
 
 run: install train ## Set up, train if needed, start the assistant and print the meeting page's URL
-	@scripts/serve page
+	@$(PY) -m bot.launcher
 
 shell: install train ## Set up, train if needed, chat with the assistant in the terminal
-	@scripts/serve shell
+	@$(PY) -m bot.launcher --shell
+
+serve-prod: install train ## Start the production profile on this machine: PostgreSQL, Redis, 2 Rasa servers, 2 action servers
+	@$(PY) -m bot.launcher --production
 
 validate: install ## Check the training data (rasa data validate)
 	$(RASA) data validate

@@ -7,16 +7,9 @@ from datetime import datetime
 from typing import Optional
 
 from docx.document import Document as DocumentObject
+from docx.text.paragraph import Paragraph
 
-from bot.docx_parts import (
-    add_paragraphs,
-    add_placeholder,
-    add_text,
-    format_time,
-    new_document,
-    set_header_footer,
-    xml_safe,
-)
+from bot.docx_parts import Writer, format_time, new_document, set_header_footer, xml_safe
 from bot.guide import Guide, Question, Section
 from bot.storage import AnswerView, PlanSnapshot
 
@@ -43,32 +36,32 @@ class Signatory:
 
 
 def build_draft_mou(guide: Guide, plan: PlanSnapshot, now: datetime) -> DocumentObject:
-    doc = new_document()
+    doc = Writer(new_document())
     set_header_footer(
-        doc, f"DRAFT — {plan.name}", f"DRAFT MOU · {plan.name} · plan {plan.code}"
+        doc.doc, f"DRAFT — {plan.name}", f"DRAFT MOU · {plan.name} · plan {plan.code}"
     )
-    doc.add_paragraph(style="Title").add_run("Memorandum of Understanding")
-    add_text(
-        doc.add_paragraph(style="Subtitle"),
+    doc.run(doc.paragraph(style="Title"), "Memorandum of Understanding")
+    doc.text(
+        doc.paragraph(style="Subtitle"),
         f"School Resource Officer partnership between {plan.school} and {plan.agency}",
     )
-    doc.add_paragraph(COUNSEL_NOTICE, style="Draft Notice")
+    doc.paragraph(COUNSEL_NOTICE, style="Draft Notice")
 
-    parties = doc.add_paragraph()
-    parties.add_run("Parties: ").bold = True
-    add_text(parties, f"{plan.school} (the School Partner) and {plan.agency} (the Agency).")
-    effective = doc.add_paragraph()
-    effective.add_run("Effective date: ").bold = True
-    _answer_inline(effective, plan.answers_to(guide.special("effective_date").id),
+    parties = doc.paragraph()
+    doc.run(parties, "Parties: ").bold = True
+    doc.text(parties, f"{plan.school} (the School Partner) and {plan.agency} (the Agency).")
+    effective = doc.paragraph()
+    doc.run(effective, "Effective date: ").bold = True
+    _answer_inline(doc, effective, plan.answers_to(guide.special("effective_date").id),
                    guide.special("effective_date").placeholder or "")
-    doc.add_paragraph(
+    doc.paragraph(
         f"Draft compiled {format_time(now)} from plan {plan.code}.", style="Guidance Note"
     )
 
     for section in guide.sections:
         if section.part == "mou":
             _section(doc, guide, plan, section)
-    return doc
+    return doc.doc
 
 
 @dataclass(frozen=True)
@@ -124,21 +117,21 @@ def _draft_clause(guide: Guide, plan: PlanSnapshot, question: Question) -> Draft
     return DraftClause(question.short, question.clause or "", tuple(texts), bullets, note=note)
 
 
-def _section(doc: DocumentObject, guide: Guide, plan: PlanSnapshot, section: Section) -> None:
-    doc.add_heading(section.title, level=1)
-    doc.add_paragraph(f"Guidance: {guide.cite(section.source)}.", style="Guidance Note")
+def _section(doc: Writer, guide: Guide, plan: PlanSnapshot, section: Section) -> None:
+    doc.heading(section.title, level=1)
+    doc.paragraph(f"Guidance: {guide.cite(section.source)}.", style="Guidance Note")
     for clause in draft_section(guide, plan, section):
-        doc.add_heading(xml_safe(clause.title), level=2)
+        doc.heading(xml_safe(clause.title), level=2)
         if clause.lead:
-            doc.add_paragraph(xml_safe(clause.lead), style="Clause Lead")
+            doc.paragraph(xml_safe(clause.lead), style="Clause Lead")
         if clause.placeholder:
-            add_placeholder(doc.add_paragraph(style="Clause"), clause.placeholder)
+            doc.placeholder(doc.paragraph(style="Clause"), clause.placeholder)
         for bullet in clause.bullets:
-            doc.add_paragraph(xml_safe(bullet), style="List Bullet")
+            doc.paragraph(xml_safe(bullet), style="List Bullet")
         for text in clause.paragraphs:
-            add_paragraphs(doc.add_paragraph, text, "Clause")
+            doc.paragraphs(text, "Clause")
         if clause.note:
-            doc.add_paragraph(xml_safe(clause.note), style="Guidance Note")
+            doc.paragraph(xml_safe(clause.note), style="Guidance Note")
     if any(q.special == "signatory_agency" for q in section.questions):
         _signature_table(doc, guide, plan)
 
@@ -149,11 +142,11 @@ def _standing_title(clause_id: str) -> str:
     )
 
 
-def _answer_inline(paragraph, answers: list[AnswerView], placeholder: str) -> None:
+def _answer_inline(doc: Writer, paragraph: Paragraph, answers: list[AnswerView], placeholder: str) -> None:
     if answers:
-        add_text(paragraph, "; ".join(a.text.strip() for a in answers))
+        doc.text(paragraph, "; ".join(a.text.strip() for a in answers))
     else:
-        add_placeholder(paragraph, placeholder)
+        doc.placeholder(paragraph, placeholder)
 
 
 # --- example activities chosen by number ----------------------------------------------
@@ -200,27 +193,27 @@ def signatories(guide: Guide, plan: PlanSnapshot) -> list[Signatory]:
     return rows
 
 
-def _signature_table(doc: DocumentObject, guide: Guide, plan: PlanSnapshot) -> None:
-    doc.add_paragraph(
+def _signature_table(doc: Writer, guide: Guide, plan: PlanSnapshot) -> None:
+    doc.paragraph(
         "Signed and dated for the Parties by the officials below.", style="Clause Lead"
     )
     rows = signatories(guide, plan)
-    table = doc.add_table(rows=1 + len(rows), cols=len(SIGNATURE_COLUMNS))
+    table = doc.doc.add_table(rows=1 + len(rows), cols=len(SIGNATURE_COLUMNS))
     table.style = "Table Grid"
     for cell, heading in zip(table.rows[0].cells, SIGNATURE_COLUMNS):
-        cell.paragraphs[0].add_run(heading).bold = True
+        doc.run(cell.paragraphs[0], heading).bold = True
     placeholders = {
         plan.agency: guide.special("signatory_agency").placeholder or "",
         plan.school: guide.special("signatory_school").placeholder or "",
     }
     for row, signatory in zip(table.rows[1:], rows):
         party, name, title, _signature, _date = row.cells
-        add_text(party.paragraphs[0], signatory.party)
+        doc.text(party.paragraphs[0], signatory.party)
         if signatory.name:
-            add_text(name.paragraphs[0], signatory.name)
+            doc.text(name.paragraphs[0], signatory.name)
         else:
-            add_placeholder(name.paragraphs[0], placeholders[signatory.party])
+            doc.placeholder(name.paragraphs[0], placeholders[signatory.party])
         if signatory.title:
-            add_text(title.paragraphs[0], signatory.title)
+            doc.text(title.paragraphs[0], signatory.title)
         else:
-            add_placeholder(title.paragraphs[0], "title")
+            doc.placeholder(title.paragraphs[0], "title")

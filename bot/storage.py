@@ -37,6 +37,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import text as sql
 from sqlalchemy.engine import Engine
+from sqlalchemy.engine.url import make_url
 from sqlalchemy.orm import Session, declarative_base, relationship, selectinload, sessionmaker
 
 from bot.privacy import PersonalItem
@@ -156,6 +157,30 @@ def make_engine(database_url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(database_url, future=True, pool_pre_ping=True)
+
+
+def safe_url(database_url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    return make_url(database_url).render_as_string(hide_password=True)
+
+
+def ensure_database(database_url: str) -> bool:
+    """Create a PostgreSQL database that does not exist yet (SQLite files are made on first
+    use). Returns whether it was created."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "postgresql" or not url.database:
+        return False
+    admin = create_engine(url.set(database="postgres"), future=True, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            if connection.execute(sql("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                  {"name": url.database}).first():
+                return False
+            quoted = connection.dialect.identifier_preparer.quote(url.database)
+            connection.execute(sql(f"CREATE DATABASE {quoted}"))
+            return True
+    finally:
+        admin.dispose()
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

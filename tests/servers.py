@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Sequence
 
+from bot.settings import Topology
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
@@ -49,16 +51,21 @@ def wait_until_up(
 
 
 def server_env(database_url: str, exports_dir: Path, base: Optional[dict] = None,
-               turns_per_session: int = 25) -> dict:
-    """The environment both servers run with: their own database and exports folder, and a
-    conversation store beside the database (endpoints.yml reads it)."""
+               turns_per_session: int = 25, **stores: str) -> dict:
+    """The environment both servers run with (what bot.launcher gives them): their own
+    database and exports folder, a conversation store beside them unless `stores` names
+    another (CONVERSATIONS_URL, LOCK_STORE, ...)."""
     base = dict(os.environ if base is None else base)
-    return {
-        **base,
+    topology = Topology.from_environment({
         "DATABASE_URL": database_url,
         "EXPORTS_DIR": str(exports_dir),
         "CONVERSATIONS_URL": f"sqlite:///{exports_dir.parent / 'conversations.db'}",
         "TURNS_PER_SESSION": str(turns_per_session),
+        **stores,
+    })
+    return {
+        **base,
+        **topology.server_environment(),
         "RASA_TELEMETRY_ENABLED": "false",
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
         # The model names a custom component (addons.answer_guard); Rasa runs from a temp folder.

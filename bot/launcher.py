@@ -1,0 +1,179 @@
+"""Starts the assistant: action servers, then Rasa servers, each on its own port.
+
+    python -m bot.launcher               one of each, SQLite, the meeting page   (make run)
+    python -m bot.launcher --shell       the same with the terminal chat        (make shell)
+    python -m bot.launcher --production  PostgreSQL, Redis, several of each     (make serve-prod)
+
+bot/settings.py (Topology) says which variables choose what. The schema is migrated once before
+any server starts. Rasa server i talks to action server i mod M; a load balancer in front of the
+Rasa servers should keep each conversation on one of them (README, "Beyond one machine").
+A server that stops is reported; the others carry on. Ctrl-C stops them all.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional, Sequence
+
+from bot import storage
+from bot.settings import PROJECT_ROOT, Topology
+
+RASA = Path(sys.executable).with_name("rasa")
+MODEL = PROJECT_ROOT / "models" / "planner.tar.gz"
+LOGS = PROJECT_ROOT / "var"
+START_TIMEOUT = 300  # seconds: a Rasa server loads TensorFlow and the model
+
+
+@dataclass
+class Server:
+    role: str
+    port: int
+    process: subprocess.Popen
+    log: Path
+    health: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.role} on port {self.port} (pid {self.process.pid}, log {self.log})"
+
+
+def start(role: str, port: int, command: Sequence[str], env: dict, health: str) -> Server:
+    LOGS.mkdir(exist_ok=True)
+    log = LOGS / f"{role.replace(' ', '-')}.log"
+    process = subprocess.Popen(list(command), cwd=PROJECT_ROOT, env=env, stdout=log.open("ab"),
+                               stderr=subprocess.STDOUT, start_new_session=True)
+    return Server(role, port, process, log, health)
+
+
+def wait_until_up(server: Server) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise SystemExit(f"The {server.role} stopped while starting (exit {server.process.returncode}); "
+                             f"see {server.log}.")
+        try:
+            with urllib.request.urlopen(server.health, timeout=2):
+                return
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.5)
+    raise SystemExit(f"The {server.role} did not answer within {START_TIMEOUT} s; see {server.log}.")
+
+
+def environment(topology: Topology) -> dict:
+    env = {**os.environ, **topology.server_environment(), "RASA_TELEMETRY_ENABLED": "false",
+           "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "PYTHONWARNINGS": "ignore"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))
+    return env
+
+
+def prepare_database(topology: Topology) -> None:
+    url = topology.settings.database_url
+    created = storage.ensure_database(url)
+    revision = storage.migrate(storage.make_engine(url))
+    print(f"Plans and answers: {storage.safe_url(url)}{' (created)' if created else ''}, schema {revision}.")
+    if topology.conversations_url != url:
+        storage.ensure_database(topology.conversations_url)
+
+
+def launch(topology: Topology, shell: bool = False) -> int:
+    if not MODEL.exists():
+        print(f"No trained model at {MODEL}: run `make train` first.", file=sys.stderr)
+        return 2
+    if topology.replicas > 1 and topology.lock_store != "redis":
+        print("Several Rasa servers need a shared lock store: set LOCK_STORE=redis.", file=sys.stderr)
+        return 2
+    prepare_database(topology)
+    env = environment(topology)
+    servers: list[Server] = []
+    try:
+        for i in range(topology.action_servers):
+            port = topology.action_port + i
+            servers.append(start(f"action server {i + 1}", port, [str(RASA), "run", "actions", "--port", str(port)],
+                                 env, f"http://127.0.0.1:{port}/health"))
+        for server in servers:
+            wait_until_up(server)
+        print(f"Conversations: {storage.safe_url(topology.conversations_url)}, lock store {topology.lock_store}, "
+              f"a new Rasa session every {topology.turns_per_session} messages.")
+        if shell:
+            print("Type “start a new plan” to begin, “help” for what you can say, /stop to leave.")
+            shell_env = {**env, "ACTION_SERVER_URL": f"http://127.0.0.1:{topology.action_port}/webhook"}
+            return subprocess.run([str(RASA), "shell", "--model", str(MODEL), "--endpoints", "endpoints.yml"],
+                                  cwd=PROJECT_ROOT, env=shell_env).returncode
+        api = ["--enable-api", "--auth-token", topology.api_token] if topology.api_token else []
+        replicas = []
+        for i in range(topology.replicas):
+            port = topology.port + i
+            action_port = topology.action_port + i % topology.action_servers
+            replica_env = {**env, "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook"}
+            replicas.append(start(f"rasa server {i + 1}", port, [
+                str(RASA), "run", "--model", str(MODEL), "--endpoints", "endpoints.yml",
+                "--credentials", "credentials.yml", "--port", str(port), *api], replica_env,
+                f"http://127.0.0.1:{port}/"))
+        servers += replicas
+        print(f"Starting {len(replicas)} Rasa server{'s' if len(replicas) > 1 else ''} (about 20 s)...")
+        for server in replicas:
+            wait_until_up(server)
+        print()
+        for server in servers:
+            print(f"  {server.label}")
+        print()
+        for server in replicas:
+            print(f"  Meeting page: http://localhost:{server.port}/webhooks/meeting/")
+        print("  (other devices in the room: http://<this computer's address>:<port>/webhooks/meeting/)")
+        print("\nReady. Ctrl-C stops every server.", flush=True)
+        watch(servers)
+        return 0
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        for server in servers:
+            stop(server)
+
+
+def watch(servers: list[Server]) -> None:
+    """Report each server that stops; return when none is left."""
+    running = list(servers)
+    while running:
+        for server in list(running):
+            if server.process.poll() is not None:
+                running.remove(server)
+                print(f"The {server.role} (port {server.port}) stopped with exit code {server.process.returncode}; "
+                      f"{len(running)} server(s) still running. See {server.log}.", flush=True)
+        time.sleep(1)
+
+
+def stop(server: Server) -> None:
+    if server.process.poll() is None:
+        server.process.send_signal(signal.SIGTERM)
+        try:
+            server.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.process.kill()
+
+
+def interrupt(*_: object) -> None:
+    """SIGTERM (a service manager, a test) stops the servers as Ctrl-C does."""
+    raise KeyboardInterrupt
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.launcher", description=__doc__.splitlines()[0])
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--shell", action="store_true", help="chat in this terminal instead of the meeting page")
+    mode.add_argument("--production", action="store_true",
+                      help="PostgreSQL, Redis and several servers (defaults in bot/settings.py)")
+    args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, interrupt)
+    return launch(Topology.from_environment(production=args.production), shell=args.shell)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
