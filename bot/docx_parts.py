@@ -15,6 +15,7 @@ from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.oxml.section import CT_SectPr
 from docx.oxml.text.paragraph import CT_P
 from docx.oxml.text.parfmt import CT_PPr
 from docx.text.paragraph import Paragraph
@@ -41,16 +42,18 @@ class Writer:
     """Adds paragraphs and runs to a document made from the template, producing the same XML
     as python-docx's add_paragraph, add_heading and add_run, only faster.
 
-    For every paragraph python-docx looks the style up by name, scans every style of the
-    template for the default of its type and searches for where the style element goes;
-    it appends run text one character at a time. For a plan with 1,000 answers that was
-    most of an export. The writer resolves each paragraph style once per document and
-    copies its properties element, and appends text a line at a time."""
+    For every paragraph python-docx looks the style up by name, then scans every style of
+    the template for the default of its type, and appends run text one character at a time;
+    for a plan with 1,000 answers that was most of an export. The writer resolves each
+    style once per document and appends text a piece at a time."""
 
     def __init__(self, doc: DocumentObject) -> None:
         self.doc = doc
         self._style_ids: dict[tuple[str, WD_STYLE_TYPE], Optional[str]] = {}
         self._paragraph_properties: dict[str, CT_PPr] = {}
+        # New paragraphs go before the body's closing section properties, as with add_paragraph,
+        # which searches the whole body for them each time: a cost that grows with its square.
+        self._section_end: Optional[CT_SectPr] = doc.element.body.sectPr
 
     def _style_id(self, name: str, kind: WD_STYLE_TYPE) -> Optional[str]:
         """The template's id for a style name; None for the default style of its type."""
@@ -68,10 +71,14 @@ class Writer:
         return self._paragraph_properties[style]
 
     def paragraph(self, text: str = "", style: Optional[str] = None) -> Paragraph:
-        paragraph = self.doc.add_paragraph()
+        p = cast(CT_P, OxmlElement("w:p"))
         if style is not None:
-            # The paragraph is empty, so its properties go first, where python-docx puts them.
-            paragraph._p.append(copy.deepcopy(self._properties(style)))
+            p.append(copy.deepcopy(self._properties(style)))
+        if self._section_end is not None:
+            self._section_end.addprevious(p)
+        else:
+            self.doc.element.body.append(p)
+        paragraph = Paragraph(p, self.doc)
         if text:
             self.run(paragraph, text)
         return paragraph

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -157,3 +160,64 @@ def stop(process: Optional[subprocess.Popen], timeout: float = 30) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(timeout=30)
+
+
+SERVER_LINE = re.compile(r"^\s+(rasa server|action server) (\d+) on port (\d+) \(pid (\d+)")
+
+
+@dataclass
+class Launched:
+    """`python -m bot.launcher` running, as an operator starts it; its output as it comes."""
+
+    process: subprocess.Popen
+    output: list
+
+    def servers(self, role: str) -> list[tuple[int, int]]:
+        """(port, pid) of each server of `role` ("rasa server" or "action server") it printed."""
+        found = [SERVER_LINE.match(line) for line in self.output]
+        return [(int(m[3]), int(m[4])) for m in found if m and m[1] == role]
+
+    def shut_down(self, artifact: str) -> int:
+        """SIGTERM, as a service manager stops it; the output is kept in test-artifacts/."""
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            code = self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            code = self.process.wait(timeout=30)
+        (ROOT / "test-artifacts").mkdir(exist_ok=True)
+        (ROOT / "test-artifacts" / artifact).write_text("".join(self.output))
+        return code
+
+
+def launch(args: Sequence[str], env: dict, seconds: float = 400) -> Launched:
+    """Start the launcher and wait until it says it is ready (or stops: then its output)."""
+    process = subprocess.Popen([sys.executable, "-m", "bot.launcher", *args], cwd=ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    launched = Launched(process, [])
+    threading.Thread(target=lambda: launched.output.extend(iter(process.stdout.readline, "")), daemon=True).start()
+    deadline = time.monotonic() + seconds
+    while not any(line.startswith("Ready.") for line in launched.output):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError("the launcher did not start the servers:\n" + "".join(launched.output)[-4000:])
+        time.sleep(0.5)
+    return launched
+
+
+def consecutive_free_ports(count: int) -> int:
+    """The first of `count` free ports in a row (the launcher numbers its servers' ports)."""
+    for _ in range(50):
+        first = free_port()
+        if all(port_is_free(first + i) for i in range(1, count)):
+            return first
+    raise RuntimeError("no run of free ports on loopback")
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import secrets
 import signal
 import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -25,22 +23,29 @@ from docx import Document
 from bot.planner import Planner
 from bot.settings import Settings
 from tests.conftest import postgres_database, unavailable
-from tests.servers import BIN, ROOT, free_port, server_env, wait_until_up
+from tests.servers import (
+    BIN,
+    ROOT,
+    Launched,
+    consecutive_free_ports,
+    launch,
+    server_env,
+    wait_until_up,
+)
 
-SERVER_LINE = re.compile(r"^\s+(rasa server|action server) (\d+) on port (\d+) \(pid (\d+)")
 MEMBERS = "Maria Ortiz, principal; Officer Dan Lee, SRO; Sam Green, parent; Ana Ruiz, student"
 
 
 @dataclass
 class Cluster:
-    launcher: subprocess.Popen
+    launched: Launched
     replicas: list[str]                 # base URLs of the Rasa servers
     pids: dict[str, int]                # "rasa server 1" -> pid
     action_ports: list[int]
     env: dict
     planner: Planner
     work: Path
-    output: list[str] = field(default_factory=list)
+    restarted: list[subprocess.Popen] = field(default_factory=list)  # servers a test started again
 
 
 def redis_reachable() -> None:
@@ -50,25 +55,6 @@ def redis_reachable() -> None:
         redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=3).ping()
     except redis.exceptions.RedisError as error:
         unavailable(f"Redis is not reachable at 127.0.0.1:6379: {error}")
-
-
-def consecutive_free_ports(count: int) -> int:
-    for _ in range(50):
-        first = free_port()
-        if all(port_is_free(first + i) for i in range(1, count)):
-            return first
-    raise RuntimeError("no run of free ports on loopback")
-
-
-def port_is_free(port: int) -> bool:
-    import socket
-
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-            return True
-        except OSError:
-            return False
 
 
 @pytest.fixture(scope="module")
@@ -89,34 +75,24 @@ def started_cluster(postgres_url: str, work: Path) -> Iterator[Cluster]:
         "REPLICAS": "2",
         "ACTION_SERVERS": "2",
     }
-    launcher = subprocess.Popen([sys.executable, "-m", "bot.launcher", "--production"], cwd=ROOT, env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    output: list[str] = []
-    reader = threading.Thread(target=lambda: output.extend(iter(launcher.stdout.readline, "")), daemon=True)
-    reader.start()
-    deadline = time.monotonic() + 400
-    while not any(line.startswith("Ready.") for line in output):
-        if launcher.poll() is not None or time.monotonic() > deadline:
-            launcher.kill()
-            pytest.fail("the launcher did not start the cluster:\n" + "".join(output)[-4000:])
-        time.sleep(0.5)
-    servers = [SERVER_LINE.match(line) for line in output]
-    pids = {f"{m[1]} {m[2]}": int(m[4]) for m in servers if m}
-    replicas = [f"http://127.0.0.1:{m[3]}" for m in servers if m and m[1] == "rasa server"]
-    action_ports = [int(m[3]) for m in servers if m and m[1] == "action server"]
-    assert len(replicas) == 2 and len(action_ports) == 2, output
-    planner = Planner.from_settings(Settings(database_url=postgres_url, exports_dir=work / "exports"))
     try:
-        yield Cluster(launcher, replicas, pids, action_ports, env, planner, work, output)
+        launched = launch(["--production"], env)
+    except RuntimeError as failure:
+        pytest.fail(str(failure))
+    replicas = [f"http://127.0.0.1:{port}" for port, _ in launched.servers("rasa server")]
+    action_ports = [port for port, _ in launched.servers("action server")]
+    pids = {f"{role} {i + 1}": pid for role in ("rasa server", "action server")
+            for i, (_, pid) in enumerate(launched.servers(role))}
+    assert len(replicas) == 2 and len(action_ports) == 2, launched.output
+    planner = Planner.from_settings(Settings(database_url=postgres_url, exports_dir=work / "exports"))
+    cluster = Cluster(launched, replicas, pids, action_ports, env, planner, work)
+    try:
+        yield cluster
     finally:
-        launcher.send_signal(signal.SIGTERM)
-        try:
-            launcher.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            launcher.kill()
-        (ROOT / "test-artifacts").mkdir(exist_ok=True)
-        (ROOT / "test-artifacts" / "cluster-launcher.log").write_text("".join(output))
-
+        for process in cluster.restarted:
+            process.terminate()
+            process.wait(timeout=30)
+        launched.shut_down("cluster-launcher.log")
 
 def post(url: str, payload: dict, timeout: float = 120) -> dict:
     request = urllib.request.Request(url, json.dumps(payload).encode(), {"Content-Type": "application/json"})
@@ -257,17 +233,13 @@ def test_an_action_server_killed_and_restarted_loses_nothing(cluster):
     log = cluster.work / "action-server-restarted.log"
     restarted = subprocess.Popen([str(BIN / "rasa"), "run", "actions", "--port", str(port)], cwd=ROOT,
                                  env=cluster.env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
-    try:
-        wait_until_up(f"http://127.0.0.1:{port}/health", restarted, log)
-        assert "Saved" in device.say("After it came back.", replica=0)
-        assert "Saved" in device.say("And on the other server.", replica=1)
-        answers = [text for _, text, _ in stored(cluster, device.code)]
-        assert answers[0] == "Before the action server goes down."
-        assert answers[-2:] == ["After it came back.", "And on the other server."]
-        assert answers.count("While it is down.") <= 1
-    finally:
-        restarted.terminate()
-        restarted.wait(timeout=30)
+    cluster.restarted.append(restarted)
+    wait_until_up(f"http://127.0.0.1:{port}/health", restarted, log)
+    assert "Saved" in device.say("The officer joins the safety committee.", replica=0)
+    assert "Saved" in device.say("The officer also teaches a unit on online safety.", replica=1)
+    answers = [text for _, text, _ in stored(cluster, device.code)]
+    assert answers == ["Before the action server goes down.", "The officer joins the safety committee.",
+                       "The officer also teaches a unit on online safety."]
 
 
 def test_a_rasa_server_killed_mid_conversation_the_other_carries_on(cluster):
@@ -292,6 +264,6 @@ def test_a_rasa_server_killed_mid_conversation_the_other_carries_on(cluster):
 
 def wait_for_report(cluster: Cluster, seconds: float = 10) -> list[str]:
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and not any("stopped" in line for line in cluster.output):
+    while time.monotonic() < deadline and not any("stopped" in line for line in cluster.launched.output):
         time.sleep(0.5)
-    return cluster.output
+    return cluster.launched.output
