@@ -11,7 +11,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
-from actions.runtime import DomainDict, PlanAction, UsesPlanner, status_of, take_text
+from actions.runtime import DomainDict, PlanAction, UsesPlanner, take_text
 from bot import replies
 from bot.planner import PlanNotFound
 
@@ -24,8 +24,8 @@ class ActionAskAnswer(PlanAction):
         return "action_ask_answer"
 
     def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
-        state = self.planner.state(code)
-        question = state.current
+        position = self.planner.position(code)
+        question = position.current
         if question is None:
             dispatcher.utter_message(text=replies.FINISHED)
             return [SlotSet("plan_status", "finished")]
@@ -33,9 +33,9 @@ class ActionAskAnswer(PlanAction):
             # The change prompt has just asked for the new wording; a question now would confuse.
             return [SlotSet("asked_question", question.id), SlotSet("plan_status", "open")]
         if tracker.get_slot("asked_question") == question.id:
-            text = replies.reminder_prompt(question, len(state.answers_here))
+            text = replies.reminder_prompt(question, position.answers_here)
         else:
-            text = replies.question_prompt(self.planner.guide, question, len(state.answers_here))
+            text = replies.question_prompt(self.planner.guide, question, position.answers_here)
         dispatcher.utter_message(text=text)
         return [SlotSet("asked_question", question.id), SlotSet("plan_status", "open")]
 
@@ -52,10 +52,10 @@ class ValidateQuestionForm(UsesPlanner, FormValidationAction):
         if not code:
             return []
         try:
-            state = await asyncio.to_thread(self.planner.state, code)
+            position = await asyncio.to_thread(self.planner.position, code)
         except PlanNotFound:
             return []
-        return domain_slots if state.current else []
+        return domain_slots if position.current else []
 
     async def validate_answer(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

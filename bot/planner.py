@@ -52,6 +52,14 @@ class PlanState:
 
 
 @dataclass(frozen=True)
+class Position:
+    """Where the plan is: what the question loop needs on every message, read cheaply."""
+
+    current: Optional[Question]
+    answers_here: int
+
+
+@dataclass(frozen=True)
 class RecordedAnswer:
     answer: AnswerView
     question: Question
@@ -139,6 +147,14 @@ class Planner:
         with self.sessions.begin() as s:
             return self._state(s, self._plan(s, code))
 
+    def position(self, code: str) -> Position:
+        with self.sessions.begin() as s:
+            plan = self._plan(s, code)
+            if plan.current_question_id is None:
+                return Position(None, 0)
+            count = storage.answer_counts(s, plan, [plan.current_question_id]).get(plan.current_question_id, 0)
+            return Position(self.guide.question(plan.current_question_id), count)
+
     def snapshot(self, code: str) -> PlanSnapshot:
         with self.sessions.begin() as s:
             return storage.snapshot(s, self._plan(s, code))
@@ -185,7 +201,7 @@ class Planner:
                 member = storage.add_member(s, plan, name, role_from(name))
             reading = self._read(plan, plan.current_question_id, text)
             answer = storage.add_answer(s, plan, plan.current_question_id, text, member, reading)
-            count = storage.answer_counts(s, plan).get(plan.current_question_id, 0)
+            count = storage.answer_counts(s, plan, [plan.current_question_id]).get(plan.current_question_id, 0)
             return RecordedAnswer(
                 answer=storage.answer_view(answer),
                 question=self.guide.question(plan.current_question_id),

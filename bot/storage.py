@@ -479,12 +479,12 @@ def answers_to(s: Session, plan: Plan, question_ids: Iterable[str]) -> list[Answ
     )
 
 
-def answer_counts(s: Session, plan: Plan) -> dict[str, int]:
-    rows = s.execute(
-        select(Answer.question_id, func.count(Answer.id))
-        .where(Answer.plan_id == plan.id)
-        .group_by(Answer.question_id)
-    )
+def answer_counts(s: Session, plan: Plan, question_ids: Optional[Iterable[str]] = None) -> dict[str, int]:
+    """Answers per question: every question's, or only those of `question_ids`."""
+    query = select(Answer.question_id, func.count(Answer.id)).where(Answer.plan_id == plan.id)
+    if question_ids is not None:
+        query = query.where(Answer.question_id.in_(list(question_ids)))
+    rows = s.execute(query.group_by(Answer.question_id))
     return {question_id: count for question_id, count in rows}
 
 
