@@ -27,7 +27,7 @@ class RollingSQLTrackerStore(SQLTrackerStore):
     and reads whole), in the form DATABASE_URL takes: sqlite:///var/conversations.db, ..."""
 
     def __init__(self, domain: Optional[Domain] = None, host: Optional[Text] = None,
-                 turns_per_session: int = 25, **kwargs: Any) -> None:
+                 turns_per_session: int = 10, **kwargs: Any) -> None:
         url = make_url(host) if host and "://" in host else None
         if url is not None and url.get_backend_name() == "sqlite" and url.database:
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)

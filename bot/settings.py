@@ -61,7 +61,7 @@ class Topology:
             port=int(env.get("PORT", 5005)),
             action_port=int(env.get("ACTION_PORT", 5055)),
             conversations_url=env.get("CONVERSATIONS_URL") or f"sqlite:///{PROJECT_ROOT / 'var' / 'conversations.db'}",
-            turns_per_session=int(env.get("TURNS_PER_SESSION", 25)),
+            turns_per_session=int(env.get("TURNS_PER_SESSION", 10)),
             lock_store=env.get("LOCK_STORE", "in_memory"),
             redis_host=env.get("REDIS_HOST", "127.0.0.1"),
             redis_port=int(env.get("REDIS_PORT", 6379)),

@@ -38,6 +38,7 @@ from sqlalchemy import (
 from sqlalchemy import text as sql
 from sqlalchemy.engine import Engine
 from sqlalchemy.engine.url import make_url
+from sqlalchemy.pool import QueuePool
 from sqlalchemy.orm import Session, declarative_base, relationship, selectinload, sessionmaker
 
 from bot.privacy import PersonalItem
@@ -151,8 +152,11 @@ class ExportRecord(Base):
 def make_engine(database_url: str) -> Engine:
     if database_url.startswith("sqlite:///"):
         Path(database_url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+        # SQLAlchemy 1.4 opens a new SQLite connection per session by default (NullPool), and
+        # each connect sets the pragmas again: on every message. A pool keeps them open.
         engine = create_engine(
-            database_url, future=True, connect_args={"check_same_thread": False, "timeout": 30}
+            database_url, future=True, poolclass=QueuePool,
+            connect_args={"check_same_thread": False, "timeout": 30},
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine

@@ -54,7 +54,7 @@ def wait_until_up(
 
 
 def server_env(database_url: str, exports_dir: Path, base: Optional[dict] = None,
-               turns_per_session: int = 25, **stores: str) -> dict:
+               turns_per_session: int = 10, **stores: str) -> dict:
     """The environment both servers run with (what bot.launcher gives them): their own
     database and exports folder, a conversation store beside them unless `stores` names
     another (CONVERSATIONS_URL, LOCK_STORE, ...)."""

@@ -259,11 +259,14 @@ def test_a_rasa_server_killed_mid_conversation_the_other_carries_on(cluster):
     questions = cluster.planner.guide.questions
     assert cluster.planner.state(device.code).current == questions[1]
     assert [text for _, text, _ in stored(cluster, device.code)] == sent
-    assert any("rasa server 2 (port" in line and "stopped" in line for line in wait_for_report(cluster))
+    assert reported(cluster, "The rasa server 2 (port"), cluster.launched.output
 
 
-def wait_for_report(cluster: Cluster, seconds: float = 10) -> list[str]:
+def reported(cluster: Cluster, opening: str, seconds: float = 30) -> bool:
+    """Whether the launcher reported a stopped server whose report opens with `opening`."""
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and not any("stopped" in line for line in cluster.launched.output):
+    while time.monotonic() < deadline:
+        if any(line.startswith(opening) and "stopped" in line for line in cluster.launched.output):
+            return True
         time.sleep(0.5)
-    return cluster.launched.output
+    return False

@@ -1,0 +1,28 @@
+"""Rasa's whitespace tokenizer, keeping only the first words of a message for the classifiers.
+
+Every command and every question about the guidance is at most 16 words long, and a longer
+message is an answer whatever the classifiers say (addons/answer_guard.py counts the words of
+the whole text). So the featurizers and classifiers need only a message's opening: a 400-word
+answer then costs them what a 24-word one does. Only the message text is cut; response texts
+(the FAQ answers the ResponseSelector learns) keep every word.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.nlu.tokenizers.tokenizer import Token
+from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
+class FirstWordsTokenizer(WhitespaceTokenizer):
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {**WhitespaceTokenizer.get_default_config(), "max_tokens": 24}
+
+    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
+        tokens = super().tokenize(message, attribute)
+        return tokens[: self._config["max_tokens"]] if attribute == TEXT else tokens
