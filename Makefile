@@ -49,7 +49,7 @@ story-test: install train ## Run the test stories, failing on any prediction err
 test: install train validate story-test ## Set up and run every test
 	$(PY) -m pytest
 
-bench: install train ## Benchmark against Rasa's starter bot (about 20 min; results/bench.json)
+bench: install train ## Benchmark against Rasa's starter bot (about 6 min; results/bench.json)
 	$(PY) tests/benchmarks/bench.py --out results/bench.json
 
 clean: ## Remove the trained model, test results and exports (keeps .venv and plans)

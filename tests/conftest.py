@@ -14,8 +14,7 @@ import pytest
 
 from bot.planner import Planner
 from bot.settings import Settings
-from tests.servers import (  # noqa: F401 (re-exported: tests import them from here)
-    BIN,
+from tests.servers import (  # noqa: F401 (ROOT and http_json are re-exported: tests import them from here)
     ROOT,
     ActionServer,
     free_port,

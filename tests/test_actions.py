@@ -244,7 +244,7 @@ def test_an_answer_giving_the_sro_discipline_is_saved_then_warned_about(planner,
     messages, events = run(ValidateQuestionForm(planner), answer_turn(text, {"plan_code": code}))
     stored = planner.snapshot(code).answers[-1]
     assert stored.text == text and stored.discipline_matter == "dress code"
-    assert messages == [f"Saved the committee's answer (1 answer on this question).", *replies.warnings(stored)]
+    assert messages == ["Saved the committee's answer (1 answer on this question).", *replies.warnings(stored)]
     assert "routine discipline" in messages[1]
     assert events == [SlotSet("answer", None), SlotSet("last_answer_id", float(stored.id))]
 

@@ -173,7 +173,7 @@ def test_pause_and_resume_by_code_in_another_conversation(assistant):
     assert "resume " + code in first.say("pause")
     second = assistant.conversation("second")
     reply = second.say(f"resume {code.lower().replace('-', ' ')}")
-    assert f"Welcome back" in reply and assistant.planner.guide.questions[1].text in reply
+    assert "Welcome back" in reply and assistant.planner.guide.questions[1].text in reply
     second.say("Sam Green: a parent's view on day two")
     second.say("go back")
     assert "day one answer" in second.say("review")

@@ -65,7 +65,6 @@ def test_a_question_about_the_guidance_mid_question_keeps_the_place(assistant):
 def test_guardrail_privacy_review_and_faq_work_together(assistant):
     chat = assistant.conversation("together")
     code = start_plan(chat)
-    guide = assistant.planner.guide
 
     reply = chat.say("Officer Dan Lee: The SRO will write up students for tardies and dress code.")
     assert "routine discipline" in reply and "keep it as written" in reply

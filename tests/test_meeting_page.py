@@ -2,7 +2,6 @@
 access rules over HTTP."""
 import json
 import os
-import shutil
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -11,7 +10,7 @@ from pathlib import Path
 import pytest
 from docx import Document
 
-from tests.conftest import ROOT, http_json, unavailable
+from tests.conftest import ROOT, unavailable
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # As root and on a closed network, chromium needs these to start quickly and quietly.
