@@ -177,7 +177,7 @@ class Planner:
 
     def add_member(self, code: str, person: Person) -> MemberView:
         with self.sessions.begin() as s:
-            plan = self._plan(s, code)
+            plan = self._plan(s, code, to_change=True)
             name = resolve_name(person.name, [m.name for m in plan.members])
             member = storage.add_member(s, plan, name, person.role)
             return MemberView(member.name, member.role)
@@ -189,7 +189,7 @@ class Planner:
         answer; otherwise it goes to `speaker`, the person last named as speaking."""
         text = clean_answer(text)
         with self.sessions.begin() as s:
-            plan = self._plan(s, code)
+            plan = self._plan(s, code, to_change=True)
             if plan.current_question_id is None:
                 raise NoOpenQuestion(code)
             named, rest = split_attribution(text, [m.name for m in plan.members])
@@ -219,7 +219,7 @@ class Planner:
     def revise_answer(self, code: str, answer_id: int, text: str) -> AnswerView:
         text = clean_answer(text)
         with self.sessions.begin() as s:
-            plan = self._plan(s, code)
+            plan = self._plan(s, code, to_change=True)
             answer = storage.get_answer(s, plan, answer_id)
             if answer is None:
                 raise AnswerRejected("That answer is no longer in this plan; nothing was changed.")
@@ -229,7 +229,7 @@ class Planner:
     def keep_answer(self, code: str, answer_id: int) -> AnswerView:
         """The committee keeps a flagged answer as written, having heard the guidance."""
         with self.sessions.begin() as s:
-            answer = storage.get_answer(s, self._plan(s, code), answer_id)
+            answer = storage.get_answer(s, self._plan(s, code, to_change=True), answer_id)
             if answer is None:
                 raise AnswerRejected("That answer is no longer in this plan; nothing was changed.")
             answer.discipline_kept = answer.discipline_matter is not None
@@ -248,7 +248,7 @@ class Planner:
     def next_question(self, code: str) -> PlanState:
         """Move on. A question left without an answer stays open (skipped)."""
         with self.sessions.begin() as s:
-            plan = self._plan(s, code)
+            plan = self._plan(s, code, to_change=True)
             if plan.current_question_id is not None:
                 if not storage.answer_counts(s, plan).get(plan.current_question_id):
                     storage.mark_skipped(s, plan, plan.current_question_id)
@@ -259,7 +259,7 @@ class Planner:
     def go_back(self, code: str) -> PlanState:
         """Return to the previous question; no answer is touched."""
         with self.sessions.begin() as s:
-            plan = self._plan(s, code)
+            plan = self._plan(s, code, to_change=True)
             previous = self.guide.before(plan.current_question_id)
             if previous is not None:
                 plan.current_question_id = previous.id
@@ -267,7 +267,7 @@ class Planner:
 
     def go_to(self, code: str, question_id: str) -> PlanState:
         with self.sessions.begin() as s:
-            plan = self._plan(s, code)
+            plan = self._plan(s, code, to_change=True)
             plan.current_question_id = self.guide.question(question_id).id
             return self._state(s, plan)
 
@@ -315,8 +315,11 @@ class Planner:
 
     # --- helpers -----------------------------------------------------------------------
 
-    def _plan(self, s: Session, code: str) -> Plan:
-        plan = storage.find_plan(s, code)
+    def _plan(self, s: Session, code: str, to_change: bool = False) -> Plan:
+        """The plan by its code. `to_change` locks its row until the unit of work ends (on
+        PostgreSQL), so that two action servers moving or answering in one plan at the same
+        instant take turns instead of both acting on the same question."""
+        plan = storage.find_plan(s, code, lock=to_change)
         if plan is None:
             raise PlanNotFound(code)
         return plan

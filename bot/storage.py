@@ -34,6 +34,7 @@ from sqlalchemy import (
     func,
     inspect,
     select,
+    update,
 )
 from sqlalchemy import text as sql
 from sqlalchemy.engine import Engine
@@ -384,8 +385,15 @@ _ANSWER_LOADS = (selectinload(Answer.member), selectinload(Answer.revisions))
 # --- repository --------------------------------------------------------------------------
 
 
-def find_plan(s: Session, code: str) -> Optional[Plan]:
-    return s.execute(select(Plan).where(Plan.code == normalize_code(code))).scalar_one_or_none()
+def find_plan(s: Session, code: str, lock: bool = False) -> Optional[Plan]:
+    """`lock`: the plan is about to change. Writing to its row first takes the write lock
+    before anything is read (PostgreSQL locks the row; SQLite, the database), so two processes
+    changing one plan at once take turns, each reading what the other wrote."""
+    code = normalize_code(code)
+    if lock:
+        s.execute(update(Plan).where(Plan.code == code).values(updated_at=utc_now())
+                  .execution_options(synchronize_session=False))
+    return s.execute(select(Plan).where(Plan.code == code)).scalar_one_or_none()
 
 
 def add_plan(

@@ -164,3 +164,39 @@ def test_plans_are_listed_with_progress(any_planner):
     listing = {p.code: p for p in any_planner.list_plans()}
     assert listing[first].answered == 1 and listing[second].answered == 0
     assert listing[first].total == len(any_planner.guide.questions)
+
+
+def test_members_moving_on_and_answering_at_the_same_instant_take_turns(any_planner):
+    """Several action servers may act on one plan at once: each "next" moves one question (none
+    is lost to another read at the same instant) and every answer lands on a question the plan
+    was on while it was stored."""
+    code = any_planner.create_plan("Lincoln USD", "Lincoln PD", "Maria Ortiz, principal").code
+    questions = any_planner.guide.questions
+    errors = []
+
+    def at_once(steps) -> None:
+        barrier = threading.Barrier(len(steps))
+
+        def run(step) -> None:
+            barrier.wait()
+            try:
+                step()
+            except Exception as error:  # noqa: BLE001 - collected and asserted below
+                errors.append(error)
+
+        threads = [threading.Thread(target=run, args=(step,)) for step in steps]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    for round_number in range(5):
+        at_once([lambda: any_planner.next_question(code)] * 4
+                + [lambda n=round_number: any_planner.record_answer(code, f"Maria Ortiz: answer {n}")])
+    assert errors == []
+    assert any_planner.state(code).current == questions[20]
+    answers = any_planner.snapshot(code).answers
+    assert sorted(a.text for a in answers) == [f"answer {n}" for n in range(5)]
+    for answer in answers:
+        n = int(answer.text.split()[1])
+        assert questions.index(any_planner.guide.question(answer.question_id)) in range(4 * n, 4 * n + 5), answer
