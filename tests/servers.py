@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
 import signal
 import socket
@@ -26,9 +27,7 @@ BIN = Path(sys.executable).parent
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    return consecutive_free_ports(1)
 
 
 def http_json(url: str, payload: Optional[dict] = None, timeout: float = 120) -> object:
@@ -206,18 +205,29 @@ def launch(args: Sequence[str], env: dict, seconds: float = 400) -> Launched:
 
 
 def consecutive_free_ports(count: int) -> int:
-    """The first of `count` free ports in a row (the launcher numbers its servers' ports)."""
-    for _ in range(50):
-        first = free_port()
-        if all(port_is_free(first + i) for i in range(1, count)):
+    """The first of `count` free ports in a row (the launcher numbers its servers' ports). They
+    are taken below the kernel's ephemeral range: a server binds its port seconds after it is
+    chosen (Rasa loads its model first), and meanwhile any outgoing connection may be given an
+    ephemeral port."""
+    low = ephemeral_ports_start()
+    for _ in range(200):
+        first = random.randrange(low - 12_000, low - count)
+        if all(port_is_free(first + i) for i in range(count)):
             return first
     raise RuntimeError("no run of free ports on loopback")
+
+
+def ephemeral_ports_start() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
 
 
 def port_is_free(port: int) -> bool:
     with socket.socket() as sock:
         try:
-            sock.bind(("127.0.0.1", port))
+            sock.bind(("0.0.0.0", port))
             return True
         except OSError:
             return False

@@ -12,7 +12,7 @@ from tests.servers import ROOT, consecutive_free_ports, launch
 def test_the_embedded_profile_serves_the_meeting_page_and_stops_cleanly(tmp_path):
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'plans.db'}", "EXPORTS_DIR": str(tmp_path / "exports"),
            "CONVERSATIONS_URL": f"sqlite:///{tmp_path / 'conversations.db'}",
-           "PORT": str(consecutive_free_ports(1)), "ACTION_PORT": str(consecutive_free_ports(1))}
+           "PORT": str(ports := consecutive_free_ports(2)), "ACTION_PORT": str(ports + 1)}
     launched = launch([], env)
     try:
         (port, rasa_pid), = launched.servers("rasa server")

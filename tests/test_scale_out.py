@@ -69,8 +69,9 @@ def started_cluster(postgres_url: str, work: Path) -> Iterator[Cluster]:
     env = {
         **server_env(postgres_url, work / "exports", turns_per_session=3, CONVERSATIONS_URL=postgres_url,
                      LOCK_STORE="redis"),
-        "PORT": str(consecutive_free_ports(2)),
-        "ACTION_PORT": str(consecutive_free_ports(2)),
+        # One run of four ports: two Rasa servers, then two action servers.
+        "PORT": str(ports := consecutive_free_ports(4)),
+        "ACTION_PORT": str(ports + 2),
         "RASA_API_TOKEN": secrets.token_hex(8),
         "REPLICAS": "2",
         "ACTION_SERVERS": "2",
