@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Sequence
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -188,25 +188,39 @@ class Planner:
         """Add an answer to the current question. 'Ms. Ortiz: ...' names the speaker of this
         answer; otherwise it goes to `speaker`, the person last named as speaking."""
         text = clean_answer(text)
+        # spaCy reads the answer before the plan is locked, so other committees' answers do
+        # not wait for it; read again in the rare case the plan moved on meanwhile.
+        with self.sessions.begin() as s:
+            plan = self._plan(s, code)
+            seen = (plan.current_question_id, tuple(m.name for m in plan.members))
+        answer_text, speaker, reading = self._attribute_and_read(text, speaker, *seen)
         with self.sessions.begin() as s:
             plan = self._plan(s, code, to_change=True)
             if plan.current_question_id is None:
                 raise NoOpenQuestion(code)
-            named, rest = split_attribution(text, [m.name for m in plan.members])
-            if named and rest.strip():
-                speaker, text = named, rest
+            now = (plan.current_question_id, tuple(m.name for m in plan.members))
+            if now != seen:
+                answer_text, speaker, reading = self._attribute_and_read(text, speaker, *now)
             member = None
             if speaker:
-                name = resolve_name(speaker, [m.name for m in plan.members])
+                name = resolve_name(speaker, list(now[1]))
                 member = storage.add_member(s, plan, name, role_from(name))
-            reading = self._read(plan, plan.current_question_id, text)
-            answer = storage.add_answer(s, plan, plan.current_question_id, text, member, reading)
+            answer = storage.add_answer(s, plan, plan.current_question_id, answer_text, member, reading)
             count = storage.answer_counts(s, plan, [plan.current_question_id]).get(plan.current_question_id, 0)
             return RecordedAnswer(
                 answer=storage.answer_view(answer),
                 question=self.guide.question(plan.current_question_id),
                 answers_on_question=count,
             )
+
+    def _attribute_and_read(
+        self, text: str, speaker: Optional[str], question_id: Optional[str], members: tuple[str, ...]
+    ) -> tuple[str, Optional[str], Reading]:
+        """The answer's own text and speaker ('Ms. Ortiz: ...' names one), and its reading."""
+        named, rest = split_attribution(text, list(members))
+        if named and rest.strip():
+            speaker, text = named, rest
+        return text, speaker, self._read(members, question_id, text)
 
     def last_answer(self, code: str, answer_id: Optional[int] = None) -> Optional[AnswerView]:
         """The answer this conversation gave last, or else the plan's latest answer."""
@@ -223,7 +237,7 @@ class Planner:
             answer = storage.get_answer(s, plan, answer_id)
             if answer is None:
                 raise AnswerRejected("That answer is no longer in this plan; nothing was changed.")
-            reading = self._read(plan, answer.question_id, text)
+            reading = self._read(tuple(m.name for m in plan.members), answer.question_id, text)
             return storage.answer_view(storage.revise_answer(s, answer, text, reading))
 
     def keep_answer(self, code: str, answer_id: int) -> AnswerView:
@@ -324,10 +338,10 @@ class Planner:
             raise PlanNotFound(code)
         return plan
 
-    def _read(self, plan: Plan, question_id: str, text: str) -> Reading:
+    def _read(self, members: Sequence[str], question_id: Optional[str], text: str) -> Reading:
         """Members are named on purpose; so are the signatories, in their own questions."""
-        reading = self.reader.read(text, [m.name for m in plan.members])
-        if self.guide.question(question_id).special in SIGNATORY_QUESTIONS:
+        reading = self.reader.read(text, list(members))
+        if question_id and self.guide.question(question_id).special in SIGNATORY_QUESTIONS:
             reading = replace(reading, personal=tuple(i for i in reading.personal if i.kind != "name"))
         return reading
 
