@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import threading
 import shutil
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -37,6 +38,27 @@ def unavailable(reason: str) -> None:
     if IN_CI:
         pytest.fail(f"{reason} (CI=true: this test must run)")
     pytest.skip(reason)
+
+
+def at_once(steps: list) -> tuple[list, list]:
+    """Run each step in its own thread, all released at the same instant; returns what they
+    returned and what they raised (in no particular order)."""
+    barrier = threading.Barrier(len(steps))
+    results, errors = [], []
+
+    def run(step) -> None:
+        barrier.wait()
+        try:
+            results.append(step())
+        except Exception as error:  # noqa: BLE001 - handed back to the test to assert on
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(step,)) for step in steps]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, errors
 
 
 # --- databases -----------------------------------------------------------------------

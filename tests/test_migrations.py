@@ -1,6 +1,5 @@
 """Schema migrations (bot/migrations/) on SQLite and PostgreSQL: the latest revision matches
 the models, and a database made by the previous schema upgrades with its data intact."""
-import threading
 from datetime import datetime, timezone
 
 from alembic.autogenerate import compare_metadata
@@ -11,6 +10,7 @@ from sqlalchemy import text as sql
 from bot import storage
 from bot.planner import Planner
 from bot.settings import Settings
+from tests.conftest import at_once
 
 
 def test_the_migrations_build_exactly_the_models_schema(database_url):
@@ -68,17 +68,5 @@ def test_a_database_made_before_migrations_is_recognised_not_rebuilt(sqlite_url)
 
 def test_several_processes_starting_at_once_migrate_once(database_url):
     engines = [storage.make_engine(database_url) for _ in range(4)]
-    results, errors = [], []
-
-    def start(engine):
-        try:
-            results.append(storage.migrate(engine))
-        except Exception as error:  # noqa: BLE001 - collected and asserted below
-            errors.append(error)
-
-    threads = [threading.Thread(target=start, args=(engine,)) for engine in engines]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results, errors = at_once([lambda engine=engine: storage.migrate(engine) for engine in engines])
     assert errors == [] and results == ["0002"] * 4

@@ -1,7 +1,6 @@
 """Plans, answers, revision history and moving through the guide: on SQLite and on
 PostgreSQL (the `any_planner` fixture runs each test on both)."""
 import re
-import threading
 
 import pytest
 
@@ -9,6 +8,7 @@ from bot.members import Person
 from bot.planner import AnswerRejected, NoOpenQuestion, Planner, PlanNotFound
 from bot.settings import Settings
 from bot.storage import find_code, normalize_code
+from tests.conftest import at_once
 
 SCHOOL, AGENCY = "Lincoln Unified School District", "Lincoln Police Department"
 
@@ -138,21 +138,7 @@ def test_each_answer_is_committed_before_the_call_returns(any_planner, tmp_path,
 
 def test_members_answering_at_the_same_moment_all_land(any_planner):
     code = new_plan(any_planner)
-    start = threading.Barrier(8)
-    errors = []
-
-    def answer(number: int) -> None:
-        try:
-            start.wait()
-            any_planner.record_answer(code, f"answer {number}", f"Member {number}")
-        except Exception as error:  # surfaced below
-            errors.append(error)
-
-    threads = [threading.Thread(target=answer, args=(n,)) for n in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _, errors = at_once([lambda n=n: any_planner.record_answer(code, f"answer {n}", f"Member {n}") for n in range(8)])
     assert errors == []
     texts = sorted(a.text for a in any_planner.snapshot(code).answers)
     assert texts == sorted(f"answer {n}" for n in range(8))
@@ -173,26 +159,9 @@ def test_members_moving_on_and_answering_at_the_same_instant_take_turns(any_plan
     code = any_planner.create_plan("Lincoln USD", "Lincoln PD", "Maria Ortiz, principal").code
     questions = any_planner.guide.questions
     errors = []
-
-    def at_once(steps) -> None:
-        barrier = threading.Barrier(len(steps))
-
-        def run(step) -> None:
-            barrier.wait()
-            try:
-                step()
-            except Exception as error:  # noqa: BLE001 - collected and asserted below
-                errors.append(error)
-
-        threads = [threading.Thread(target=run, args=(step,)) for step in steps]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-
     for round_number in range(5):
-        at_once([lambda: any_planner.next_question(code)] * 4
-                + [lambda n=round_number: any_planner.record_answer(code, f"Maria Ortiz: answer {n}")])
+        errors += at_once([lambda: any_planner.next_question(code)] * 4
+                          + [lambda n=round_number: any_planner.record_answer(code, f"Maria Ortiz: answer {n}")])[1]
     assert errors == []
     assert any_planner.state(code).current == questions[20]
     answers = any_planner.snapshot(code).answers
