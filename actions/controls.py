@@ -131,7 +131,12 @@ class ActionChangeAnswer(PlanAction):
         if answer is None:
             dispatcher.utter_message(text="There is no answer in this plan yet, so there is nothing to change.")
             return []
-        dispatcher.utter_message(text=replies.revise_prompt(answer, self.planner.guide))
+        prompt = replies.revise_prompt(answer, self.planner.guide)
+        if tracker.active_loop_name == "question_form":
+            # The form speaks next: its prompt becomes this request (validate_question_form
+            # leaves it there until the new wording arrives or the change is cancelled).
+            return [SlotSet("revising_answer_id", float(answer.id)), SlotSet("question_prompt", prompt)]
+        dispatcher.utter_message(text=prompt)
         return [SlotSet("revising_answer_id", float(answer.id))]
 
 

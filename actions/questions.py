@@ -1,74 +1,94 @@
-"""The one question loop that serves every question in the guide: question_form asks
-whatever question the plan is on (action_ask_answer) and stores each answer
-(validate_question_form). The plan's place is in the database, not in slots."""
+"""The one question loop that serves every question in the guide. question_form has one slot,
+`answer`; validate_question_form stores each answer and says what the form asks next by setting
+`question_prompt`, which the form speaks through the utter_ask_answer response. So each turn of
+the loop is one call to the action server, and the plan's place stays in the database."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Dict, List, Text
+from typing import List, Optional, Text
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 
 from actions.runtime import DomainDict, PlanAction, UsesPlanner, take_text
 from bot import replies
 from bot.planner import PlanNotFound
 
 
-class ActionAskAnswer(PlanAction):
-    """Asks the current question in full when it is new or asked to be repeated, and
-    otherwise invites further answers to it."""
-
-    def name(self) -> Text:
-        return "action_ask_answer"
-
-    def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
-        position = self.planner.position(code)
-        question = position.current
-        if question is None:
-            dispatcher.utter_message(text=replies.FINISHED)
-            return [SlotSet("plan_status", "finished")]
-        if tracker.get_slot("revising_answer_id"):
-            # The change prompt has just asked for the new wording; a question now would confuse.
-            return [SlotSet("asked_question", question.id), SlotSet("plan_status", "open")]
-        if tracker.get_slot("asked_question") == question.id:
-            text = replies.reminder_prompt(question, position.answers_here)
-        else:
-            text = replies.question_prompt(self.planner.guide, question, position.answers_here)
-        dispatcher.utter_message(text=text)
-        return [SlotSet("asked_question", question.id), SlotSet("plan_status", "open")]
-
-
 class ValidateQuestionForm(UsesPlanner, FormValidationAction):
+    """Runs on every turn of question_form. rasa-sdk's generic form validation would read the
+    plan's position three times per turn (extraction, validation, next slot); this reads it
+    once, in one worker thread."""
+
     def name(self) -> Text:
         return "validate_question_form"
 
-    async def required_slots(
-        self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[Text]:
-        # The form lasts while the plan has a question to ask; with none left it ends.
-        code = tracker.get_slot("plan_code")
-        if not code:
-            return []
-        try:
-            position = await asyncio.to_thread(self.planner.position, code)
-        except PlanNotFound:
-            return []
-        return domain_slots if position.current else []
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        return await asyncio.to_thread(self.turn, dispatcher, tracker)
 
-    async def validate_answer(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
-        if value is None:  # cleared by an action (a new plan, the end), not typed
-            return {"answer": None}
+    def turn(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+        # The form sets `answer` just before this runs when the committee's text filled it;
+        # None means an action cleared it (a new plan, the end), not that someone typed it.
+        typed = tracker.slots_to_validate().get("answer")
+        if typed is None and replying_to_a_message(tracker):
+            # The form took nothing from the message (a control phrase): with no slots back,
+            # Rasa rejects the form and the rules answer. The form runs again afterwards.
+            return []
+        # Emptying the slot keeps the form on the question, ready for the next member.
+        events: List[EventType] = [SlotSet("answer", None)] if typed is not None else []
         code = tracker.get_slot("plan_code")
         if not code:
-            dispatcher.utter_message(text=replies.NO_PLAN)
-            return {"answer": None}
-        slots = await asyncio.to_thread(take_text, self.planner, code, value, tracker, dispatcher)
-        # Emptying the slot keeps the form on the question, ready for the next member.
-        return {**slots, "answer": None}
+            if typed is not None:
+                dispatcher.utter_message(text=replies.NO_PLAN)
+            return events + [SlotSet(REQUESTED_SLOT, None)]
+        try:
+            return events + self.on_plan(code, typed, dispatcher, tracker)
+        except PlanNotFound:
+            dispatcher.utter_message(text=replies.plan_not_found(code))
+            return events + [SlotSet("plan_code", None), SlotSet("plan_status", "missing"), SlotSet(REQUESTED_SLOT, None)]
+
+    def on_plan(
+        self, code: str, typed: Optional[str], dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> List[EventType]:
+        events: List[EventType] = []
+        revising = tracker.get_slot("revising_answer_id")
+        position = self.planner.position(code)
+        if position.current is not None and typed is not None:
+            slots = take_text(self.planner, code, typed, tracker, dispatcher)
+            events += [SlotSet(name, value) for name, value in slots.items()]
+            revising = slots.get("revising_answer_id", revising)
+            position = self.planner.position(code)  # another member may have moved the plan on
+        question = position.current
+        if question is None:  # nothing left to ask: the form ends, action_finish_plan speaks
+            return events + [SlotSet(REQUESTED_SLOT, None)]
+        events += [SlotSet("asked_question", question.id), SlotSet("plan_status", "open")]
+        if revising:
+            # action_change_answer left its request for the new wording in question_prompt.
+            return events
+        if tracker.get_slot("asked_question") == question.id:
+            prompt = replies.reminder_prompt(question, position.answers_here)
+        else:  # new to this conversation, or asked to be repeated: read it in full
+            prompt = replies.question_prompt(self.planner.guide, question, position.answers_here)
+        return events + [SlotSet("question_prompt", prompt)]
+
+
+def replying_to_a_message(tracker: Tracker) -> bool:
+    """Whether the form runs straight after the committee's message, rather than after an
+    action (a control phrase's, or one that opened the form). Rasa adds the form's own
+    ActionExecuted to the tracker it sends; the event before it that is a message or an
+    action decides."""
+    form_seen = False
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "user":
+            return form_seen
+        if kind == "action":
+            if form_seen:
+                return False
+            form_seen = True
+    return False
 
 
 class ActionFinishPlan(PlanAction):

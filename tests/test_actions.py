@@ -18,7 +18,7 @@ from actions.controls import (
     ActionSetSpeaker,
     ActionSkipQuestion,
 )
-from actions.questions import ActionAskAnswer, ActionFinishPlan, ActionTakeAnswer, ValidateQuestionForm
+from actions.questions import ActionFinishPlan, ActionTakeAnswer, ValidateQuestionForm
 from actions.review import ActionCheckPlan, ActionGoToGap, ActionKeepAnswer
 from actions.setup import ActionCreatePlan, ActionResumePlan, ValidatePlanSetupForm
 from bot import replies
@@ -77,59 +77,112 @@ def test_creating_a_plan_sets_its_code_and_clears_setup(planner):
     ]
 
 
-def test_ask_reads_the_question_in_full_once_then_invites_more(planner, code):
+def prompt_events(question, prompt):
+    """What validate_question_form sets for the form to ask next (utter_ask_answer speaks it)."""
+    return [SlotSet("asked_question", question.id), SlotSet("plan_status", "open"), SlotSet("question_prompt", prompt)]
+
+
+def test_the_form_reads_the_question_in_full_once_then_invites_more(planner, code):
     first = planner.guide.questions[0]
-    messages, events = run(ActionAskAnswer(planner), tracker({"plan_code": code}, loop="question_form"))
-    assert messages == [replies.question_prompt(planner.guide, first)]
-    assert events == [SlotSet("asked_question", first.id), SlotSet("plan_status", "open")]
+    # The form opening (or coming back after a control phrase): no answer typed this turn.
+    messages, events = run(ValidateQuestionForm(planner), tracker({"plan_code": code}, loop="question_form"))
+    assert messages == []
+    assert events == prompt_events(first, replies.question_prompt(planner.guide, first))
     planner.record_answer(code, "one answer")
-    messages, _ = run(ActionAskAnswer(planner), tracker({"plan_code": code, "asked_question": first.id}))
-    assert messages == [replies.reminder_prompt(first, 1)]
+    messages, events = run(ValidateQuestionForm(planner),
+                           tracker({"plan_code": code, "asked_question": first.id}, loop="question_form"))
+    assert messages == [] and events == prompt_events(first, replies.reminder_prompt(first, 1))
+
+
+def test_a_control_phrase_is_left_to_the_rules(planner, code):
+    # "next" mid-question: the form took no answer from it, so the validation returns no slots
+    # (Rasa then rejects the form and the rules answer); the form asks again after the rule's action.
+    events = [
+        {"event": "user", "text": "next", "parse_data": {"intent": {"name": "next_question"}, "entities": []}},
+        {"event": "slot", "name": "requested_slot", "value": "answer"},
+        {"event": "action", "name": "question_form"},
+    ]
+    t = tracker({"plan_code": code}, text="next", intent="next_question", loop="question_form", events=events)
+    assert run(ValidateQuestionForm(planner), t) == ([], [])
+    after_rule = events + [{"event": "action", "name": "action_next_question"}, {"event": "action", "name": "question_form"}]
+    second = planner.guide.questions[1]
+    planner.next_question(code)
+    t = tracker({"plan_code": code}, loop="question_form", events=after_rule)
+    assert run(ValidateQuestionForm(planner), t) == ([], prompt_events(second, replies.question_prompt(planner.guide, second)))
 
 
 def test_an_answer_is_stored_before_the_form_asks_again(planner, code):
+    first = planner.guide.questions[0]
     text = "We want safer hallways.\nAnd trust."
-    messages, events = run(ValidateQuestionForm(planner), answer_turn(text, {"plan_code": code, "speaker": "Maria Ortiz"}))
+    slots = {"plan_code": code, "speaker": "Maria Ortiz", "asked_question": first.id}
+    messages, events = run(ValidateQuestionForm(planner), answer_turn(text, slots))
     stored = planner.snapshot(code).answers
     assert [(a.text, a.member_name) for a in stored] == [(text, "Maria Ortiz")]
     assert messages == ["Saved Maria Ortiz's answer (1 answer on this question)."]
-    # The validated slot comes first; Rasa's form then asks for `answer` again.
-    assert events == [SlotSet("answer", None), SlotSet("last_answer_id", float(stored[0].id))]
+    # The slot is emptied so that the form stays on the question and asks for more.
+    assert events == [SlotSet("answer", None), SlotSet("last_answer_id", float(stored[0].id)),
+                      *prompt_events(first, replies.reminder_prompt(first, 1))]
 
 
 def test_an_empty_answer_is_refused_and_the_question_stays(planner, code):
-    messages, events = run(ValidateQuestionForm(planner), answer_turn("   ", {"plan_code": code}))
+    first = planner.guide.questions[0]
+    messages, events = run(ValidateQuestionForm(planner), answer_turn("   ", {"plan_code": code, "asked_question": first.id}))
     assert planner.snapshot(code).answers == ()
-    assert "nothing was saved" in messages[0]
-    assert events == [SlotSet("answer", None)]
+    assert len(messages) == 1 and "nothing was saved" in messages[0]
+    assert events == [SlotSet("answer", None), *prompt_events(first, replies.reminder_prompt(first, 0))]
 
 
 def test_a_cleared_answer_slot_is_not_an_empty_answer(planner, code):
+    first = planner.guide.questions[0]
     events = [{"event": "slot", "name": "answer", "value": None}]
     t = tracker({"plan_code": code, "answer": None}, loop="question_form", events=events)
     messages, returned = run(ValidateQuestionForm(planner), t)
-    assert messages == [] and returned == [SlotSet("answer", None)]
+    assert planner.snapshot(code).answers == ()
+    assert messages == [] and returned == prompt_events(first, replies.question_prompt(planner.guide, first))
 
 
 def test_the_new_wording_revises_the_answer_being_changed(planner, code):
+    first = planner.guide.questions[0]
     answer = planner.record_answer(code, "old wording").answer
-    messages, events = run(ValidateQuestionForm(planner),
-                           answer_turn("new wording", {"plan_code": code, "revising_answer_id": float(answer.id)}))
+    slots = {"plan_code": code, "revising_answer_id": float(answer.id), "asked_question": first.id}
+    messages, events = run(ValidateQuestionForm(planner), answer_turn("new wording", slots))
     revised = planner.last_answer(code)
     assert [r.text for r in revised.revisions] == ["old wording", "new wording"]
     assert messages == [replies.answer_revised(revised)]
     assert events == [
         SlotSet("answer", None), SlotSet("revising_answer_id", None), SlotSet("last_answer_id", float(answer.id)),
+        *prompt_events(first, replies.reminder_prompt(first, 1)),
     ]
+
+
+def test_change_inside_the_question_has_the_form_ask_for_the_new_wording(planner, code):
+    first = planner.guide.questions[0]
+    answer = planner.record_answer(code, "first try").answer
+    slots = {"plan_code": code, "asked_question": first.id}
+    messages, events = run(ActionChangeAnswer(planner), tracker(slots, intent="change_answer", loop="question_form"))
+    request = replies.revise_prompt(answer, planner.guide)
+    assert messages == []
+    assert events == [SlotSet("revising_answer_id", float(answer.id)), SlotSet("question_prompt", request)]
+    # The form runs next and leaves that request in place while the new wording is awaited.
+    waiting = tracker({**slots, "revising_answer_id": float(answer.id), "question_prompt": request}, loop="question_form")
+    messages, events = run(ValidateQuestionForm(planner), waiting)
+    assert messages == [] and events == [SlotSet("asked_question", first.id), SlotSet("plan_status", "open")]
 
 
 def test_the_form_ends_when_every_question_has_been_passed(planner, code):
     planner.go_to(code, planner.guide.questions[-1].id)
     planner.next_question(code)
     messages, events = run(ValidateQuestionForm(planner), answer_turn("late", {"plan_code": code}))
-    # No question left: the form ends (action_finish_plan speaks next and clears `answer`).
+    # No question left: the form ends (action_finish_plan speaks next).
     assert messages == []
-    assert events == [SlotSet("requested_slot", None)]
+    assert events == [SlotSet("answer", None), SlotSet("requested_slot", None)]
+
+
+def test_the_form_ends_when_its_plan_has_vanished(planner):
+    messages, events = run(ValidateQuestionForm(planner), answer_turn("an answer", {"plan_code": "GONE-404"}))
+    assert messages == [replies.plan_not_found("GONE-404")]
+    assert events == [SlotSet("answer", None), SlotSet("plan_code", None), SlotSet("plan_status", "missing"),
+                      SlotSet("requested_slot", None)]
 
 
 def test_finishing_exports_both_documents(planner, code):
@@ -246,7 +299,9 @@ def test_an_answer_giving_the_sro_discipline_is_saved_then_warned_about(planner,
     assert stored.text == text and stored.discipline_matter == "dress code"
     assert messages == ["Saved the committee's answer (1 answer on this question).", *replies.warnings(stored)]
     assert "routine discipline" in messages[1]
-    assert events == [SlotSet("answer", None), SlotSet("last_answer_id", float(stored.id))]
+    first = planner.guide.questions[0]
+    assert events == [SlotSet("answer", None), SlotSet("last_answer_id", float(stored.id)),
+                      *prompt_events(first, replies.question_prompt(planner.guide, first, 1))]
 
 
 def test_keeping_a_flagged_answer_resolves_it(planner, code):
