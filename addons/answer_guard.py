@@ -3,11 +3,15 @@
 The committee's answers often use the words of control phrases ("review", "explain",
 "go back", "skip arrests"). The classifier separates most of them, but an answer it takes
 for a command is not stored, which is worse than a command taken for an answer (that one
-is saved visibly and can be changed). So after the classifiers, a message longer than a
+is saved visibly and can be changed). So after the classifier, a message longer than a
 command ever is becomes the answer intent, and so does a message that opens with a speaker's
 name ("Sam Green: ..."): no command has that shape. A message taken for a question about the
 guidance must look like a question or a request ("...?", "what ...", "tell us ..."); otherwise
 it is an answer that happens to use the guidance's words.
+
+It runs right after the intent classifier: the FAQ selector then reads only messages still
+taken as questions, and the fallback after it decides on the classifier's confidence and
+ranking alone, which this leaves as they were.
 """
 from __future__ import annotations
 
@@ -70,7 +74,6 @@ class LongMessageIsAnswer(GraphComponent, IntentClassifier):
             "max_command_words": 8,
             # Questions about the guidance run longer than commands (data/faq.yml: up to 16 words).
             "longer_commands": {"set_speaker": 14, "resume_plan": 14, "start_plan": 12, "faq": 16, "check_plan": 10},
-            "never_answers": ["nlu_fallback"],
             # Intents whose messages may carry "Name: ..." (the speaker action stores those).
             "attributed_commands": ["set_speaker", "resume_plan", "start_plan"],
             "question_intents": ["faq", "out_of_scope"],
@@ -91,7 +94,7 @@ class LongMessageIsAnswer(GraphComponent, IntentClassifier):
         for message in messages:
             intent = message.get(INTENT) or {}
             name = intent.get(INTENT_NAME_KEY)
-            if name is None or name == answer or name in self.config["never_answers"]:
+            if name is None or name == answer:
                 continue
             text = message.get(TEXT) or ""
             limit = self.config["longer_commands"].get(name, self.config["max_command_words"])

@@ -15,11 +15,14 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.core.tracker_store import SQLTrackerStore
-from sqlalchemy.engine.url import make_url
 from rasa.shared.core.constants import ACTION_LISTEN_NAME, REQUESTED_SLOT
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, Event, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine.url import URL, make_url
+from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import QueuePool
 
 
 class RollingSQLTrackerStore(SQLTrackerStore):
@@ -29,10 +32,24 @@ class RollingSQLTrackerStore(SQLTrackerStore):
     def __init__(self, domain: Optional[Domain] = None, host: Optional[Text] = None,
                  turns_per_session: int = 10, **kwargs: Any) -> None:
         url = make_url(host) if host and "://" in host else None
-        if url is not None and url.get_backend_name() == "sqlite" and url.database:
+        sqlite_file = url is not None and url.get_backend_name() == "sqlite" and bool(url.database)
+        if sqlite_file:
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         super().__init__(domain, host=host, **kwargs)
+        if sqlite_file:
+            self._keep_sqlite_open(url)
         self.turns_per_session = int(turns_per_session)
+
+    def _keep_sqlite_open(self, url: URL) -> None:
+        """Rasa's engine opens a new SQLite connection for each of the three or four database
+        sessions of a message (SQLAlchemy 1.4's default for files); a pool keeps them open. WAL
+        with synchronous=NORMAL commits without waiting for the disk: a crashed process loses
+        nothing, a power cut at most the last turns of the conversation's events, never an
+        answer (answers are in our own database, which waits for the disk)."""
+        self.engine.dispose()
+        self.engine = create_engine(url, poolclass=QueuePool, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(self.engine, "connect", _wal_without_waiting_for_the_disk)
+        self.sessionmaker = sessionmaker(bind=self.engine)
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
         tracker = await super().retrieve(sender_id)
@@ -51,6 +68,13 @@ class RollingSQLTrackerStore(SQLTrackerStore):
         at_rest = isinstance(last, ActionExecuted) and last.action_name == ACTION_LISTEN_NAME
         messages = sum(1 for event in tracker.events if isinstance(event, UserUttered))
         return at_rest and messages >= self.turns_per_session
+
+
+def _wal_without_waiting_for_the_disk(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
 
 
 def next_session(tracker: DialogueStateTracker) -> List[Event]:
