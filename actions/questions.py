@@ -17,6 +17,10 @@ from bot import replies
 from bot.planner import PlanNotFound
 
 
+# The form's slots that take the committee's text: an answer, or the new wording of one.
+TEXT_SLOTS = ("answer", "new_wording")
+
+
 class ValidateQuestionForm(UsesPlanner, FormValidationAction):
     """Runs on every turn of question_form. rasa-sdk's generic form validation would read the
     plan's position three times per turn (extraction, validation, next slot); this reads it
@@ -29,15 +33,18 @@ class ValidateQuestionForm(UsesPlanner, FormValidationAction):
         return await asyncio.to_thread(self.turn, dispatcher, tracker)
 
     def turn(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
-        # The form sets `answer` just before this runs when the committee's text filled it;
-        # None means an action cleared it (a new plan, the end), not that someone typed it.
-        typed = tracker.slots_to_validate().get("answer")
+        # The form fills its requested slot just before this runs when the committee's text
+        # filled it. None means an action cleared it (a new plan, the end), not that someone typed.
+        filled = {
+            slot: value for slot, value in tracker.slots_to_validate().items() if slot in TEXT_SLOTS and value is not None
+        }
+        typed = next(iter(filled.values()), None)
         if typed is None and replying_to_a_message(tracker):
             # The form took nothing from the message (a control phrase): with no slots back,
             # Rasa rejects the form and the rules answer. The form runs again afterwards.
             return []
         # Emptying the slot keeps the form on the question, ready for the next member.
-        events: List[EventType] = [SlotSet("answer", None)] if typed is not None else []
+        events: List[EventType] = [SlotSet(slot, None) for slot in filled]
         code = tracker.get_slot("plan_code")
         if not code:
             if typed is not None:
@@ -65,13 +72,14 @@ class ValidateQuestionForm(UsesPlanner, FormValidationAction):
             return events + [SlotSet(REQUESTED_SLOT, None)]
         events += [SlotSet("asked_question", question.id), SlotSet("plan_status", "open")]
         if revising:
-            # action_change_answer left its request for the new wording in question_prompt.
-            return events
+            # action_change_answer left its request for the new wording in question_prompt;
+            # until it comes, or "cancel", every message is taken as that wording.
+            return events + [SlotSet(REQUESTED_SLOT, "new_wording")]
         if tracker.get_slot("asked_question") == question.id:
             prompt = replies.reminder_prompt(question, position.answers_here)
         else:  # new to this conversation, or asked to be repeated: read it in full
             prompt = replies.question_prompt(self.planner.guide, question, position.answers_here)
-        return events + [SlotSet("question_prompt", prompt)]
+        return events + [SlotSet(REQUESTED_SLOT, "answer"), SlotSet("question_prompt", prompt)]
 
 
 def replying_to_a_message(tracker: Tracker) -> bool:

@@ -7,6 +7,9 @@ from pathlib import Path
 from typing import Mapping, Optional
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Messages per Rasa session (addons/tracker_store.py says why sessions stay short). Measured
+# with the benchmark: 4 answered about 15% faster than 10, at 1 and at 10 committees.
+DEFAULT_TURNS_PER_SESSION = 4
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,7 @@ class Topology:
             port=int(env.get("PORT", 5005)),
             action_port=int(env.get("ACTION_PORT", 5055)),
             conversations_url=env.get("CONVERSATIONS_URL") or f"sqlite:///{PROJECT_ROOT / 'var' / 'conversations.db'}",
-            turns_per_session=int(env.get("TURNS_PER_SESSION", 10)),
+            turns_per_session=int(env.get("TURNS_PER_SESSION", DEFAULT_TURNS_PER_SESSION)),
             lock_store=env.get("LOCK_STORE", "in_memory"),
             redis_host=env.get("REDIS_HOST", "127.0.0.1"),
             redis_port=int(env.get("REDIS_PORT", 6379)),

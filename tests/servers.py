@@ -53,7 +53,7 @@ def wait_until_up(
 
 
 def server_env(database_url: str, exports_dir: Path, base: Optional[dict] = None,
-               turns_per_session: int = 10, **stores: str) -> dict:
+               turns_per_session: Optional[int] = None, **stores: str) -> dict:
     """The environment both servers run with (what bot.launcher gives them): their own
     database and exports folder, a conversation store beside them unless `stores` names
     another (CONVERSATIONS_URL, LOCK_STORE, ...)."""
@@ -62,7 +62,7 @@ def server_env(database_url: str, exports_dir: Path, base: Optional[dict] = None
         "DATABASE_URL": database_url,
         "EXPORTS_DIR": str(exports_dir),
         "CONVERSATIONS_URL": f"sqlite:///{exports_dir.parent / 'conversations.db'}",
-        "TURNS_PER_SESSION": str(turns_per_session),
+        "TURNS_PER_SESSION": str(turns_per_session or ""),  # empty: the assistant's default
         **stores,
     })
     return {

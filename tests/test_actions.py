@@ -45,13 +45,13 @@ def run(action, tracker_: Tracker):
     return [m["text"] if m.get("text") else m.get("custom") for m in dispatcher.messages], events
 
 
-def answer_turn(text: str, slots: dict) -> Tracker:
+def answer_turn(text: str, slots: dict, slot: str = "answer", intent: str = "give_answer") -> Tracker:
     """The tracker the form validation sees: a user message and the slot it filled."""
     events = [
-        {"event": "user", "text": text, "parse_data": {"intent": {"name": "give_answer"}, "entities": []}},
-        {"event": "slot", "name": "answer", "value": text},
+        {"event": "user", "text": text, "parse_data": {"intent": {"name": intent}, "entities": []}},
+        {"event": "slot", "name": slot, "value": text},
     ]
-    return tracker({**slots, "answer": text}, text=text, loop="question_form", events=events)
+    return tracker({**slots, slot: text}, text=text, intent=intent, loop="question_form", events=events)
 
 
 @pytest.fixture
@@ -79,7 +79,8 @@ def test_creating_a_plan_sets_its_code_and_clears_setup(planner):
 
 def prompt_events(question, prompt):
     """What validate_question_form sets for the form to ask next (utter_ask_answer speaks it)."""
-    return [SlotSet("asked_question", question.id), SlotSet("plan_status", "open"), SlotSet("question_prompt", prompt)]
+    return [SlotSet("asked_question", question.id), SlotSet("plan_status", "open"),
+            SlotSet("requested_slot", "answer"), SlotSet("question_prompt", prompt)]
 
 
 def test_the_form_reads_the_question_in_full_once_then_invites_more(planner, code):
@@ -145,14 +146,17 @@ def test_the_new_wording_revises_the_answer_being_changed(planner, code):
     first = planner.guide.questions[0]
     answer = planner.record_answer(code, "old wording").answer
     slots = {"plan_code": code, "revising_answer_id": float(answer.id), "asked_question": first.id}
-    messages, events = run(ValidateQuestionForm(planner), answer_turn("new wording", slots))
+    # A short rewording the classifier takes for "go back" still fills the new wording.
+    wording = "After it came back."
+    messages, events = run(ValidateQuestionForm(planner), answer_turn(wording, slots, "new_wording", "go_back"))
     revised = planner.last_answer(code)
-    assert [r.text for r in revised.revisions] == ["old wording", "new wording"]
+    assert [r.text for r in revised.revisions] == ["old wording", wording]
     assert messages == [replies.answer_revised(revised)]
     assert events == [
-        SlotSet("answer", None), SlotSet("revising_answer_id", None), SlotSet("last_answer_id", float(answer.id)),
+        SlotSet("new_wording", None), SlotSet("revising_answer_id", None), SlotSet("last_answer_id", float(answer.id)),
         *prompt_events(first, replies.reminder_prompt(first, 1)),
     ]
+    assert [a.text for a in planner.snapshot(code).answers] == [wording]
 
 
 def test_change_inside_the_question_has_the_form_ask_for_the_new_wording(planner, code):
@@ -166,7 +170,8 @@ def test_change_inside_the_question_has_the_form_ask_for_the_new_wording(planner
     # The form runs next and leaves that request in place while the new wording is awaited.
     waiting = tracker({**slots, "revising_answer_id": float(answer.id), "question_prompt": request}, loop="question_form")
     messages, events = run(ValidateQuestionForm(planner), waiting)
-    assert messages == [] and events == [SlotSet("asked_question", first.id), SlotSet("plan_status", "open")]
+    assert messages == [] and events == [SlotSet("asked_question", first.id), SlotSet("plan_status", "open"),
+                                         SlotSet("requested_slot", "new_wording")]
 
 
 def test_the_form_ends_when_every_question_has_been_passed(planner, code):

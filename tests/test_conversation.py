@@ -152,6 +152,27 @@ def test_a_low_confidence_answer_mid_question_is_kept_not_swallowed_by_fallback(
     assert assistant.planner.snapshot(code).answers[-1].text == text
 
 
+def test_after_change_my_answer_any_wording_but_cancel_is_the_new_wording(assistant):
+    chat = assistant.conversation("reword")
+    code = start_plan(chat)
+    chat.say("Ms. Ortiz: We want trust first.")
+    # Short rewordings the classifier reads as commands: they must still become the new wording.
+    rewordings = ["After it came back.", "point 3, reworded after a long talk."]
+    commands = {(assistant.parse(text).get("intent") or {}).get("name") for text in rewordings}
+    assert commands & {"go_back", "pause"}, commands
+    for wording in rewordings:
+        assert "Type the new wording now" in chat.say("change my answer")
+        assert "Changed." in chat.say(wording)
+    assert "Type the new wording now" in chat.say("change my answer")
+    assert "Kept the answer as it was." in chat.say("cancel")
+    answers = assistant.planner.snapshot(code).answers
+    assert [a.text for a in answers] == [rewordings[-1]]
+    assert [r.text for r in answers[0].revisions] == ["We want trust first.", *rewordings]
+    # Still on the first question, taking answers again.
+    assert assistant.planner.state(code).current == assistant.planner.guide.questions[0]
+    assert "Saved" in chat.say("Sam Green: and a parent's view")
+
+
 def test_setup_replies_never_fill_the_answer_slot(assistant):
     chat = assistant.conversation("greedy")
     code = start_plan(chat)

@@ -57,3 +57,28 @@ def test_a_session_mid_action_is_not_cut(store):
     tracker = saved(store, events)
     assert not tracker.events[0].type_name == "session_started"
     assert len(tracker.events) == len(events)
+
+
+def test_a_sqlite_store_stays_open_in_wal_mode_with_its_events_indexed_by_time(store, tmp_path):
+    saved(store, turn("first", asked="why_sro"))
+    with store.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+        with store.session_scope() as session:
+            query = store._event_query(session, "room", fetch_events_from_all_sessions=False)
+            compiled = query.statement.compile(store.engine, compile_kwargs={"literal_binds": True})
+        plan = " ".join(str(row) for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}"))
+    assert "events_by_sender_and_time" in plan
+    # A second server opening the same store finds the index there and keeps every event.
+    again = RollingSQLTrackerStore(store.domain, host=str(store.engine.url), turns_per_session=2)
+    assert [e.text for e in asyncio.run(again.retrieve("room")).events if isinstance(e, UserUttered)] == ["first"]
+
+
+def test_a_postgresql_store_gets_the_index_once_however_many_servers_open_it(postgres_url):
+    domain = Domain.load(str(ROOT / "domain.yml"))
+    stores = [RollingSQLTrackerStore(domain, host=postgres_url) for _ in range(2)]
+    with stores[0].engine.connect() as connection:
+        names = connection.exec_driver_sql("SELECT indexname FROM pg_indexes WHERE tablename = 'events'").scalars().all()
+    assert names.count("events_by_sender_and_time") == 1
+    for store in stores:
+        store.engine.dispose()
