@@ -27,7 +27,7 @@ $(STAMP): requirements.txt constraints.txt scripts/find-python
 
 train: $(MODEL) ## Train the model when the training data or config changed
 $(MODEL): $(STAMP) $(TRAINING)
-	@echo "Training the assistant (about a minute on 2 cores)..."
+	@echo "Training the assistant (about two minutes on 2 cores)..."
 	$(RASA) train --fixed-model-name planner --out models
 	@touch $@
 

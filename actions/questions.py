@@ -1,7 +1,8 @@
-"""The one question loop that serves every question in the guide. question_form has one slot,
-`answer`; validate_question_form stores each answer and says what the form asks next by setting
-`question_prompt`, which the form speaks through the utter_ask_answer response. So each turn of
-the loop is one call to the action server, and the plan's place stays in the database."""
+"""The one question loop that serves every question in the guide. question_form takes the
+committee's text in `answer` (in `new_wording` while an answer is being changed);
+validate_question_form stores it and says what the form asks next by setting `question_prompt`,
+which the form speaks through its utter_ask_* response. So each turn of the loop is one call to
+the action server, and the plan's place stays in the database."""
 from __future__ import annotations
 
 import asyncio
