@@ -74,7 +74,7 @@ def test_a_sqlite_store_stays_open_in_wal_mode_with_its_events_indexed_by_time(s
     assert [e.text for e in asyncio.run(again.retrieve("room")).events if isinstance(e, UserUttered)] == ["first"]
 
 
-def test_a_postgresql_store_gets_the_index_once_however_many_servers_open_it(postgres_url):
+def test_a_postgresql_store_gets_the_index_once_when_a_second_server_opens_it(postgres_url):
     domain = Domain.load(str(ROOT / "domain.yml"))
     stores = [RollingSQLTrackerStore(domain, host=postgres_url) for _ in range(2)]
     with stores[0].engine.connect() as connection:
