@@ -7,7 +7,8 @@ PY        := $(VENV)/bin/python
 RASA      := $(VENV)/bin/rasa
 STAMP     := $(VENV)/.installed
 MODEL     := models/planner.tar.gz
-TRAINING  := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
+# addons/ is trained into the model (its tokenizer and classifiers' configuration).
+TRAINING  := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(wildcard addons/*.py)
 export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 

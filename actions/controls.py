@@ -9,7 +9,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.runtime import PlanAction, PlannerAction, last_answer, status_of, take_text
+from actions.runtime import PlanAction, PlannerAction, last_answer, plan_in_use, status_of, take_text
 from bot import replies
 from bot.members import parse_speaker
 from bot.planner import PlanState
@@ -175,7 +175,7 @@ class ActionPause(PlannerAction):
         return "action_pause"
 
     def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
-        code = tracker.get_slot("plan_code")
+        code = plan_in_use(tracker)
         dispatcher.utter_message(text=replies.paused(code) if code else replies.NO_PLAN)
         return [SlotSet("asked_question", None)]
 
@@ -207,7 +207,7 @@ class ActionSetSpeaker(PlannerAction):
     def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
         text = tracker.latest_message.get("text") or ""
         person = parse_speaker(text)
-        code = tracker.get_slot("plan_code")
+        code = plan_in_use(tracker)
         if person is None and code and ATTRIBUTED.match(text):
             # "Ms. Ortiz: we agree" names its speaker but is an answer: keep it as one.
             slots = take_text(self.planner, code, text, tracker, dispatcher, stray=not in_question(tracker))

@@ -13,7 +13,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 
-from actions.runtime import DomainDict, PlanAction, UsesPlanner, take_text
+from actions.runtime import DomainDict, PlanAction, UsesPlanner, plan_in_use, take_text
 from bot import replies
 from bot.planner import PlanNotFound
 
@@ -46,7 +46,7 @@ class ValidateQuestionForm(UsesPlanner, FormValidationAction):
             return []
         # Emptying the slot keeps the form on the question, ready for the next member.
         events: List[EventType] = [SlotSet(slot, None) for slot in filled]
-        code = tracker.get_slot("plan_code")
+        code = plan_in_use(tracker)
         if not code:
             if typed is not None:
                 dispatcher.utter_message(text=replies.NO_PLAN)

@@ -61,7 +61,7 @@ class PlanAction(PlannerAction):
     """An action about the plan this conversation has open."""
 
     def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
-        code = tracker.get_slot("plan_code")
+        code = plan_in_use(tracker)
         if not code:
             dispatcher.utter_message(text=replies.NO_PLAN)
             return self.without_plan()
@@ -79,6 +79,25 @@ class PlanAction(PlannerAction):
         self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker
     ) -> List[EventType]:
         ...
+
+
+MEETING_PAGE = "meeting"  # bot.web.channel.MeetingPageInput.name()
+
+
+def plan_in_use(tracker: Tracker) -> Optional[str]:
+    """The plan this message may act on. On the meeting page: only the plan whose code and key
+    the channel checked for this very message, or one this turn itself bound (a plan just
+    created or opened); a device id and the conversation's memory prove nothing. Elsewhere (the
+    terminal chat and REST, served on loopback to the operator alone): the conversation's plan."""
+    if tracker.get_latest_input_channel() != MEETING_PAGE:
+        return tracker.get_slot("plan_code")
+    verified = message_metadata(tracker).get("plan_code")
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            break
+        if event.get("event") == "slot" and event.get("name") == "plan_code":
+            return event.get("value")
+    return verified
 
 
 def message_metadata(tracker: Tracker) -> Dict[Text, Any]:

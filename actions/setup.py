@@ -8,12 +8,12 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
-from actions.runtime import DomainDict, PlannerAction, message_metadata, status_of
+from actions.runtime import MEETING_PAGE, DomainDict, PlannerAction, message_metadata, plan_in_use, status_of
 from bot import replies
-from bot.planner import PlanNotFound
+from bot.planner import MAX_MEMBERS, PlanNotFound, PlanRefused, too_many_members
+from bot.members import parse_members
 from bot.storage import MAX_NAME_LENGTH, find_code
 
-MEETING_PAGE = "meeting"  # bot.web.channel.MeetingPageInput.name()
 SETUP_SLOTS = ("school_partner", "agency_partner", "members_text")
 NOBODY_YET = {"none", "no", "nobody", "skip", "later", "n/a", "na", "-"}
 
@@ -64,7 +64,15 @@ class ValidatePlanSetupForm(FormValidationAction):
         if value is None:
             return {"members_text": None}
         text = str(value).strip()
+        if len(parse_members(text)) > MAX_MEMBERS:
+            dispatcher.utter_message(text=too_many_members(len(parse_members(text))))
+            return {"members_text": None}
         return {"members_text": "" if text.casefold().strip(".!") in NOBODY_YET else text}
+
+
+def new_plans_allowed(tracker: Tracker) -> bool:
+    """The meeting page says whether this client may create another plan this hour."""
+    return message_metadata(tracker).get("new_plans_allowed") is not False
 
 
 class ActionResetSetup(PlannerAction):
@@ -72,6 +80,8 @@ class ActionResetSetup(PlannerAction):
         return "action_reset_setup"
 
     def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+        if not new_plans_allowed(tracker):  # said now, before anyone types the partners' names
+            dispatcher.utter_message(text=replies.TOO_MANY_NEW_PLANS)
         return [SlotSet(slot, None) for slot in SETUP_SLOTS]
 
 
@@ -92,14 +102,24 @@ class ActionCreatePlan(PlannerAction):
         return "action_create_plan"
 
     def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
-        state = self.planner.create_plan(
-            tracker.get_slot("school_partner") or "",
-            tracker.get_slot("agency_partner") or "",
-            tracker.get_slot("members_text") or "",
-        )
-        dispatcher.utter_message(text=replies.plan_created(state))
-        # The meeting page reads the code and key from this payload to bind itself to the plan.
-        dispatcher.utter_message(json_message={"plan_created": {"code": state.code, "key": state.access_key}})
+        if not new_plans_allowed(tracker):
+            dispatcher.utter_message(text=replies.TOO_MANY_NEW_PLANS)
+            return [SlotSet(slot, None) for slot in SETUP_SLOTS]
+        try:
+            state = self.planner.create_plan(
+                tracker.get_slot("school_partner") or "",
+                tracker.get_slot("agency_partner") or "",
+                tracker.get_slot("members_text") or "",
+                with_key=False,
+            )
+        except PlanRefused as refusal:
+            dispatcher.utter_message(text=str(refusal))
+            return [SlotSet(slot, None) for slot in SETUP_SLOTS]
+        on_page = tracker.get_latest_input_channel() == MEETING_PAGE
+        dispatcher.utter_message(text=replies.plan_created(state, key_on_page=on_page))
+        # The meeting page's channel gives the plan its key on seeing this payload and hands
+        # the key to the page alone: stored conversations never hold it.
+        dispatcher.utter_message(json_message={"plan_created": {"code": state.code}})
         return conversation_reset(state.code, "open") + [
             SlotSet("speaker", None),
             *[SlotSet(slot, None) for slot in SETUP_SLOTS],
@@ -114,14 +134,13 @@ class ActionResumePlan(PlannerAction):
 
     def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
         said = find_code(tracker.latest_message.get("text") or "")
-        current = tracker.get_slot("plan_code")
+        current = plan_in_use(tracker)
         if tracker.get_latest_input_channel() == MEETING_PAGE:
             # The page checked the key for one plan; it may open that plan and no other.
-            bound = message_metadata(tracker).get("plan_code")
-            if said and said != bound:
+            if said and said != current:
                 dispatcher.utter_message(text=replies.OTHER_PLAN_ON_PAGE)
                 return [SlotSet("plan_status", self._status_of_code(current) if current else "missing")]
-            said = bound
+            said = current
         code = said or current
         if not code:
             dispatcher.utter_message(text="Which plan? Say “resume” followed by your plan code, for example “resume MAPLE-417”.")
@@ -134,7 +153,7 @@ class ActionResumePlan(PlannerAction):
             still_open = current and current != code
             return [SlotSet("plan_status", self._status_of_code(current) if still_open else "missing")]
         dispatcher.utter_message(text=replies.plan_resumed(state))
-        if state.code == current:
+        if state.code == tracker.get_slot("plan_code"):  # already this conversation's plan
             return [SlotSet("plan_status", status_of(state)), SlotSet("asked_question", None)]
         return conversation_reset(state.code, status_of(state))
 

@@ -21,8 +21,16 @@ from rasa.shared.nlu.training_data.message import Message
 class FirstWordsTokenizer(WhitespaceTokenizer):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {**WhitespaceTokenizer.get_default_config(), "max_tokens": 24}
+        # No word of a command is longer than 40 characters; a 200,000-character "word" would
+        # cost the character n-gram featurizer seconds of the Rasa server's event loop.
+        return {**WhitespaceTokenizer.get_default_config(), "max_tokens": 24, "max_token_chars": 40}
 
     def tokenize(self, message: Message, attribute: Text) -> List[Token]:
         tokens = super().tokenize(message, attribute)
-        return tokens[: self._config["max_tokens"]] if attribute == TEXT else tokens
+        if attribute != TEXT:
+            return tokens
+        longest = self._config["max_token_chars"]
+        return [
+            token if len(token.text) <= longest else Token(token.text[:longest], token.start, token.start + longest)
+            for token in tokens[: self._config["max_tokens"]]
+        ]

@@ -10,6 +10,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Optional
 
+from docx.document import Document
+
 from bot.guide import SIGNATORY_QUESTIONS, Guide
 from bot.mou import build_draft_mou
 from bot.privacy import PersonalItem, is_member, redact, redact_strings
@@ -33,16 +35,27 @@ def safe_stem(name: str) -> str:
     return stem[:MAX_STEM].strip("-") or "plan"
 
 
-def unique_path(folder: Path, stem: str, suffix: str = ".docx") -> Path:
+def save_exclusively(document: Document, folder: Path, stem: str, suffix: str = ".docx") -> Path:
+    """Write the document whole to a temporary file, then give it the first free name by a
+    hard link, which fails rather than replace a file: two exports at the same instant never
+    take the same name, and nobody downloading a file ever sees half of it."""
     folder = folder.resolve()
-    candidate = folder / f"{stem}{suffix}"
-    counter = 2
-    while candidate.exists():
-        candidate = folder / f"{stem}-{counter}{suffix}"
-        counter += 1
-    if candidate.resolve().parent != folder:  # safe_stem makes this impossible; keep it so
-        raise ValueError(f"refusing to write outside {folder}")
-    return candidate
+    handle, temporary = tempfile.mkstemp(dir=folder, suffix=".part")
+    os.close(handle)
+    try:
+        document.save(temporary)
+        counter = 1
+        while True:
+            candidate = folder / (f"{stem}{suffix}" if counter == 1 else f"{stem}-{counter}{suffix}")
+            if candidate.resolve().parent != folder:  # safe_stem makes this impossible; keep it so
+                raise ValueError(f"refusing to write outside {folder}")
+            try:
+                os.link(temporary, candidate)
+                return candidate
+            except FileExistsError:
+                counter += 1
+    finally:
+        Path(temporary).unlink(missing_ok=True)
 
 
 def write_documents(
@@ -56,9 +69,7 @@ def write_documents(
     stamp = now.strftime("%Y%m%d-%H%M%S")
     paths = []
     for kind, build in (("draft-mou", build_draft_mou), ("summary", build_summary)):
-        path = unique_path(exports_dir, f"{stem}-{kind}-{stamp}")
-        _save_atomically(build(guide, plan, now), path)
-        paths.append(path)
+        paths.append(save_exclusively(build(guide, plan, now), exports_dir, f"{stem}-{kind}-{stamp}"))
     return ExportedFiles(draft_mou=paths[0], summary=paths[1])
 
 
@@ -77,21 +88,13 @@ def without_personal_details(guide: Guide, plan: PlanSnapshot) -> PlanSnapshot:
     answers = []
     for answer in plan.answers:
         items = [item for item in answer.personal_items if private(item)]
-        if items:
-            # Earlier wordings were read when they were current; the same details are removed from them.
-            revisions = tuple(replace(r, text=redact_strings(r.text, items)) for r in answer.revisions)
-            answer = replace(answer, text=redact(answer.text, items), revisions=revisions)
-        answers.append(answer)
+        # Every wording goes without what was found in it, and without what the current one
+        # names: changing an answer to remove a name must not bring it back as an earlier wording.
+        revisions = tuple(
+            replace(r, text=redact_strings(r.text, [*items, *(i for i in r.personal_items or () if private(i))]))
+            for r in answer.revisions
+        )
+        # The themes quote the answers' noun phrases: none that holds a removed detail.
+        topics = tuple(t for t in answer.topics if not any(i.text.casefold() in t.casefold() for i in items))
+        answers.append(replace(answer, text=redact(answer.text, items), revisions=revisions, topics=topics))
     return replace(plan, answers=tuple(answers))
-
-
-def _save_atomically(document, path: Path) -> None:
-    """Nobody downloading the file ever sees half of it."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".part")
-    os.close(handle)
-    try:
-        document.save(temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import ssl
 import subprocess
 import sys
 import time
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from bot import storage
-from bot.settings import PROJECT_ROOT, Topology
+from bot.settings import LOOPBACK, PROJECT_ROOT, Topology
 
 RASA = Path(sys.executable).with_name("rasa")
 MODEL = PROJECT_ROOT / "models" / "planner.tar.gz"
@@ -60,7 +61,8 @@ def wait_until_up(server: Server) -> None:
             raise SystemExit(f"The {server.role} stopped while starting (exit {server.process.returncode}); "
                              f"see {server.log}.")
         try:
-            with urllib.request.urlopen(server.health, timeout=2):
+            # A readiness probe over loopback: the room's certificate need not name 127.0.0.1.
+            with urllib.request.urlopen(server.health, timeout=2, context=ssl._create_unverified_context()):
                 return
         except (urllib.error.URLError, OSError):
             time.sleep(0.5)
@@ -90,33 +92,43 @@ def launch(topology: Topology, shell: bool = False) -> int:
     if topology.replicas > 1 and topology.lock_store != "redis":
         print("Several Rasa servers need a shared lock store: set LOCK_STORE=redis.", file=sys.stderr)
         return 2
+    if topology.tls_certificate and not topology.tls_key:
+        print("TLS_CERTIFICATE is set without TLS_KEY: set both (README, “Sharing the page”).", file=sys.stderr)
+        return 2
     prepare_database(topology)
     env = environment(topology)
+    rasa_env = {**env, **topology.rasa_server_environment()}
     servers: list[Server] = []
     try:
+        # rasa-sdk 3.6 takes its interface from SANIC_HOST (rasa_sdk/endpoint.py), not a flag.
+        action_env = {**env, "SANIC_HOST": topology.action_host}
         for i in range(topology.action_servers):
             port = topology.action_port + i
             servers.append(start(f"action server {i + 1}", port, [str(RASA), "run", "actions", "--port", str(port)],
-                                 env, f"http://127.0.0.1:{port}/health"))
+                                 action_env, f"http://127.0.0.1:{port}/health"))
         for server in servers:
             wait_until_up(server)
         print(f"Conversations: {storage.safe_url(topology.conversations_url)}, lock store {topology.lock_store}, "
               f"a new Rasa session every {topology.turns_per_session} messages.")
         if shell:
             print("Type “start a new plan” to begin, “help” for what you can say, /stop to leave.")
-            shell_env = {**env, "ACTION_SERVER_URL": f"http://127.0.0.1:{topology.action_port}/webhook"}
-            return subprocess.run([str(RASA), "shell", "--model", str(MODEL), "--endpoints", "endpoints.yml"],
-                                  cwd=PROJECT_ROOT, env=shell_env).returncode
+            # The terminal chat is the operator's: its REST channel stays on loopback, whatever HOST says.
+            shell_env = {**rasa_env, "ACTION_SERVER_URL": f"http://127.0.0.1:{topology.action_port}/webhook"}
+            return subprocess.run([str(RASA), "shell", "--model", str(MODEL), "--endpoints", "endpoints.yml",
+                                   "--interface", LOOPBACK], cwd=PROJECT_ROOT, env=shell_env).returncode
+        # Rasa's HTTP API (conversations, models) only behind a token, and then only for whoever holds it.
         api = ["--enable-api", "--auth-token", topology.api_token] if topology.api_token else []
+        tls = (["--ssl-certificate", topology.tls_certificate, "--ssl-keyfile", topology.tls_key or ""]
+               if topology.tls_certificate else [])
         replicas = []
         for i in range(topology.replicas):
             port = topology.port + i
             action_port = topology.action_port + i % topology.action_servers
-            replica_env = {**env, "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook"}
+            replica_env = {**rasa_env, "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook"}
             replicas.append(start(f"rasa server {i + 1}", port, [
                 str(RASA), "run", "--model", str(MODEL), "--endpoints", "endpoints.yml",
-                "--credentials", "credentials.yml", "--port", str(port), *api], replica_env,
-                f"http://127.0.0.1:{port}/"))
+                "--credentials", "credentials.yml", "--port", str(port), "--interface", topology.host,
+                *api, *tls], replica_env, f"{topology.scheme}://127.0.0.1:{port}/"))
         servers += replicas
         print(f"Starting {len(replicas)} Rasa server{'s' if len(replicas) > 1 else ''} (about 20 s)...")
         for server in replicas:
@@ -126,8 +138,8 @@ def launch(topology: Topology, shell: bool = False) -> int:
             print(f"  {server.label}")
         print()
         for server in replicas:
-            print(f"  Meeting page: http://localhost:{server.port}/webhooks/meeting/")
-        print("  (other devices in the room: http://<this computer's address>:<port>/webhooks/meeting/)")
+            print(f"  Meeting page: {topology.scheme}://localhost:{server.port}/webhooks/meeting/")
+        print(sharing_note(topology))
         print("\nReady. Ctrl-C stops every server.", flush=True)
         watch(servers)
         return 0
@@ -136,6 +148,20 @@ def launch(topology: Topology, shell: bool = False) -> int:
     finally:
         for server in servers:
             stop(server)
+
+
+def sharing_note(topology: Topology) -> str:
+    """What the operator needs to know about who can reach the page."""
+    if not topology.shared:
+        return ("  Only this computer can open it. To let the room's devices join, start with HOST=0.0.0.0\n"
+                "  (anyone on the network can then reach the page; each plan still needs its code and key),\n"
+                "  best with TLS_CERTIFICATE and TLS_KEY set so the page is encrypted (README, “Sharing the page”).")
+    note = (f"  Shared on {topology.host}: devices on the network open "
+            f"{topology.scheme}://<this computer's address>:<port>/webhooks/meeting/; each plan needs its code and key.")
+    if not topology.tls_certificate:
+        note += ("\n  Warning: without TLS_CERTIFICATE and TLS_KEY, answers and access keys cross the network "
+                 "unencrypted (README, “Sharing the page”).")
+    return note
 
 
 def watch(servers: list[Server]) -> None:

@@ -17,11 +17,14 @@ from bot.reading import AnswerReader, Reading
 from bot.review import Review, review_plan
 from bot.members import Person, parse_members, resolve_name, role_from, split_attribution
 from bot.settings import Settings
-from bot.storage import AnswerView, MemberView, Plan, PlanSnapshot
+from bot.storage import MAX_NAME_LENGTH, AnswerView, MemberView, Plan, PlanSnapshot
+from bot.text import clean_text
 
 # Far above any real answer (the tests send 20,000 characters), low enough that one
 # message cannot fill the database or the Word document.
 MAX_ANSWER_LENGTH = 100_000
+# A planning committee, with room to spare; each member is a row and a name to match.
+MAX_MEMBERS = 100
 
 
 class PlanNotFound(LookupError):
@@ -32,6 +35,10 @@ class PlanNotFound(LookupError):
 
 class AnswerRejected(ValueError):
     """The text cannot be stored as an answer; the message says why and what to do."""
+
+
+class PlanRefused(ValueError):
+    """The plan cannot be created as asked; the message says why and what to do."""
 
 
 class NoOpenQuestion(LookupError):
@@ -92,10 +99,29 @@ class PlanListing:
     finished: bool
 
 
+def members_in(text: str) -> list[Person]:
+    people = parse_members(clean_text(text))
+    if len(people) > MAX_MEMBERS:
+        raise PlanRefused(too_many_members(len(people)))
+    return people
+
+
+def too_many_members(count: int) -> str:
+    return (
+        f"That list names {count:,} people; a plan keeps at most {MAX_MEMBERS} members. "
+        "Name the committee's members, and attribute others' words to them or to the committee."
+    )
+
+
+def clean_name(text: str) -> str:
+    return " ".join(clean_text(text).split())[:MAX_NAME_LENGTH]
+
+
 def clean_answer(text: Optional[str]) -> str:
-    """The text as typed, minus what no database can keep (NUL) and with one newline
-    convention; refuses empty and oversized answers with a message that says what to do."""
-    text = (text or "").replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n")
+    """The text as typed, minus what no database can keep or no reader should see (bot/text.py)
+    and with one newline convention; refuses empty and oversized answers with a message that
+    says what to do."""
+    text = clean_text(text or "").replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise AnswerRejected(
             "That message was empty, so nothing was saved. Type the answer, or say "
@@ -126,16 +152,35 @@ class Planner:
 
     # --- plans -------------------------------------------------------------------------
 
-    def create_plan(self, school: str, agency: str, members_text: str = "") -> PlanState:
-        school, agency = school.strip(), agency.strip()
-        key = storage.new_access_key()
+    def create_plan(self, school: str, agency: str, members_text: str = "", with_key: bool = True) -> PlanState:
+        """`with_key=False`: the plan gets its key later, from `issue_key`, in the channel
+        that shows it (a chat's replies are stored; the key must not be among them)."""
+        school, agency = clean_name(school), clean_name(agency)
+        people = members_in(members_text)
+        key = storage.new_access_key() if with_key else None
         with self.sessions.begin() as s:
-            plan = storage.add_plan(
-                s, f"{school} and {agency}", school, agency, self.guide.questions[0].id, key
-            )
-            for person in parse_members(members_text):
-                storage.add_member(s, plan, person.name, person.role)
+            try:
+                plan = storage.add_plan(
+                    s, f"{school} and {agency}", school, agency, self.guide.questions[0].id, key
+                )
+            except storage.NoFreeCode as full:
+                raise PlanRefused(
+                    "No free plan code could be found, so no plan was created. Try again; if it "
+                    "happens again, tell whoever runs the assistant (old plans can be purged)."
+                ) from full
+            storage.add_members(s, plan, people)
             return replace(self._state(s, plan), access_key=key)
+
+    def issue_key(self, code: str, replacing: bool = False) -> Optional[str]:
+        """A new access key for a plan created without one (None if it has one already), or
+        with `replacing`, instead of its key (the operator's `python -m bot key`)."""
+        with self.sessions.begin() as s:
+            plan = self._plan(s, code, to_change=True)
+            if plan.access_key_hash != storage.NO_KEY_YET and not replacing:
+                return None
+            key = storage.new_access_key()
+            plan.access_key_hash = storage.key_hash(key)
+            return key
 
     def has_access(self, code: str, key: Optional[str]) -> bool:
         """True only for an existing plan and its own access key."""
@@ -178,9 +223,18 @@ class Planner:
     def add_member(self, code: str, person: Person) -> MemberView:
         with self.sessions.begin() as s:
             plan = self._plan(s, code, to_change=True)
-            name = resolve_name(person.name, [m.name for m in plan.members])
-            member = storage.add_member(s, plan, name, person.role)
+            name = resolve_name(clean_name(person.name), [m.name for m in plan.members])
+            member = self._member(s, plan, name, person.role)
             return MemberView(member.name, member.role)
+
+    def _member(self, s: Session, plan: Plan, name: str, role: str) -> storage.Member:
+        """The member of that name, added if new and the plan has room."""
+        if storage.find_member(s, plan, name) is None and len(plan.members) >= MAX_MEMBERS:
+            raise AnswerRejected(
+                f"This plan already has {MAX_MEMBERS} members, the most it keeps, so “{name}” "
+                "was not added and nothing was saved. Name one of its members as the speaker."
+            )
+        return storage.add_member(s, plan, name, role)
 
     # --- answers -----------------------------------------------------------------------
 
@@ -203,8 +257,8 @@ class Planner:
                 answer_text, speaker, reading = self._attribute_and_read(text, speaker, *now)
             member = None
             if speaker:
-                name = resolve_name(speaker, list(now[1]))
-                member = storage.add_member(s, plan, name, role_from(name))
+                name = resolve_name(clean_name(speaker), list(now[1]))
+                member = self._member(s, plan, name, role_from(name))
             answer = storage.add_answer(s, plan, plan.current_question_id, answer_text, member, reading)
             count = storage.answer_counts(s, plan, [plan.current_question_id]).get(plan.current_question_id, 0)
             return RecordedAnswer(
@@ -312,13 +366,26 @@ class Planner:
 
     def export(self, code: str, keep_personal: bool = False) -> ExportedFiles:
         """Both documents. Personal details in answers are removed unless `keep_personal`."""
-        snapshot = self.snapshot(code)
+        snapshot = self._every_wording_read(self.snapshot(code))
         files = write_documents(self.guide, snapshot, self.exports_dir, keep_personal=keep_personal)
         with self.sessions.begin() as s:
             plan = self._plan(s, code)
             for kind, path in (("draft_mou", files.draft_mou), ("summary", files.summary)):
                 storage.add_export_record(s, plan, kind, path.name, len(snapshot.answers))
         return files
+
+    def _every_wording_read(self, plan: PlanSnapshot) -> PlanSnapshot:
+        """Earlier wordings stored before each was read on its own (migration 0003) are read
+        now, so that the privacy screen covers them as well."""
+        members = [m.name for m in plan.members]
+        answers = tuple(
+            replace(a, revisions=tuple(
+                r if r.personal_items is not None else replace(r, personal_items=self._read(members, a.question_id, r.text).personal)
+                for r in a.revisions
+            ))
+            for a in plan.answers
+        )
+        return replace(plan, answers=answers)
 
     def review(self, code: str) -> Review:
         return review_plan(self.guide, self.snapshot(code))

@@ -31,6 +31,10 @@ OTHER_PLAN_ON_PAGE = (
     "This page can only open the plan whose code and access key it was given. To open "
     "another plan, use “Join a plan” with that plan's code and key."
 )
+TOO_MANY_NEW_PLANS = (
+    "This address has started as many new plans this hour as the assistant allows, so no new "
+    "plan can be created now. Resume an existing plan with its code, or try again later."
+)
 FINISHED = (
     "Every question has been passed. Say “go back” to return to the last question, "
     "“progress” to see what is still open, or “export” for the documents."
@@ -40,18 +44,29 @@ FINISHED = (
 def plan_not_found(code: str) -> str:
     return (
         f"I couldn't find a plan with the code “{code}”. Check the code (it looks like "
-        "MAPLE-417: a word and three digits), or say “start a new plan”."
+        "MAPLE-417: a word and its digits), or say “start a new plan”."
     )
 
 
-def plan_created(state: PlanState) -> str:
+def plan_created(state: PlanState, key_on_page: bool) -> str:
     people = ", ".join(f"{m.name} ({m.role})" for m in state.members) or "nobody named yet"
+    if key_on_page:
+        key = "Its access key is shown on this page only: with the code, it opens the plan on another device."
+    else:
+        key = (f"To open it on the meeting page it needs an access key: whoever runs the assistant "
+               f"makes one with `python -m bot key {state.code}`.")
     return (
         f"Plan created: {state.name}.\n"
         f"Your plan code is {spell_code(state.code)}. Write it down: with it, anyone on the "
-        f"committee can resume the plan later.\n"
-        f"Access key for the meeting page: {state.access_key} (share it only with the committee: "
-        f"with the code it opens the plan on another device).\nIn the room: {people}."
+        f"committee can resume the plan later.\n{key}\nIn the room: {people}."
+    )
+
+
+def access_key(code: str, key: str) -> str:
+    """Shown by the meeting page's channel, outside the stored conversation."""
+    return (
+        f"Access key for plan {code} on the meeting page: {key}. Share it only with the committee: "
+        "with the code, it opens the plan on another device."
     )
 
 
@@ -236,9 +251,9 @@ def progress_report(progress: Progress) -> str:
 
 def exported(files: ExportedFiles) -> str:
     return (
-        "Both documents are ready in the exports folder:\n"
-        f"• Draft MOU: {files.draft_mou}\n"
-        f"• Discussion summary: {files.summary}\n"
+        "Both documents are ready (on the meeting page under “Documents”; in the exports folder for the operator):\n"
+        f"• Draft MOU: {files.draft_mou.name}\n"
+        f"• Discussion summary: {files.summary.name}\n"
         "The draft MOU is a starting point for your counsel to review; highlighted "
         "“To be decided” items still need the committee."
     )

@@ -42,6 +42,7 @@ from sqlalchemy.engine.url import make_url
 from sqlalchemy.pool import QueuePool
 from sqlalchemy.orm import Session, declarative_base, relationship, selectinload, sessionmaker
 
+from bot.members import Person
 from bot.privacy import PersonalItem
 from bot.reading import Reading
 
@@ -126,6 +127,9 @@ class AnswerRevision(Base):
     number = Column(Integer, nullable=False)
     text = Column(Text, nullable=False)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utc_now)
+    # What the privacy screen found in this wording, as in Answer.personal_items; NULL for
+    # wordings stored before they were read one by one (migration 0003).
+    personal_items = Column(JSON, nullable=True)
 
 
 class SkippedQuestion(Base):
@@ -219,10 +223,29 @@ def migrate(engine: Engine, revision: str = "head") -> str:
         config.attributes["connection"] = connection
         tables = inspect(connection).get_table_names()
         if "plans" in tables and "alembic_version" not in tables:
-            read = "discipline_matter" in {c["name"] for c in inspect(connection).get_columns("answers")}
-            command.stamp(config, "0002" if read else "0001")
+            command.stamp(config, _revision_of_tables(connection))
         command.upgrade(config, revision)
         return MigrationContext.configure(connection).get_current_revision() or ""
+
+
+def _revision_of_tables(connection) -> str:
+    """The revision that tables made without Alembic (create_all, before migrations) match."""
+    def columns(table: str) -> set[str]:
+        return {c["name"] for c in inspect(connection).get_columns(table)}
+
+    if "personal_items" in columns("answer_revisions"):
+        return "0003"
+    return "0002" if "discipline_matter" in columns("answers") else "0001"
+
+
+def latest_revision() -> str:
+    """The newest revision in bot/migrations/: what `migrate` brings a database to."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(config).get_current_head() or ""
 
 
 # Any fixed number: PostgreSQL's advisory locks are named by integers.
@@ -259,8 +282,29 @@ CODE_WORDS = (
 )
 
 
-def new_code() -> str:
-    return f"{secrets.choice(CODE_WORDS)}-{secrets.randbelow(900) + 100}"
+class NoFreeCode(RuntimeError):
+    """Every code tried was taken: the plan was not created."""
+
+
+# A code's digits grow before the codes of their length are crowded: with at most this share
+# of a length's codes in use, a random code is free at least nine times in ten.
+CROWDED_SHARE = 0.1
+CODE_ATTEMPTS = 25  # each free with odds of nine in ten or better: failing all is a real fault
+MIN_CODE_DIGITS, MAX_CODE_DIGITS = 3, 6
+
+
+def code_digits(plans_so_far: int) -> int:
+    """How many digits new codes take: three (68,400 codes) until a tenth of those are in use,
+    then four, and so on."""
+    digits = MIN_CODE_DIGITS
+    while digits < MAX_CODE_DIGITS and plans_so_far >= CROWDED_SHARE * len(CODE_WORDS) * 9 * 10 ** (digits - 1):
+        digits += 1
+    return digits
+
+
+def new_code(digits: int = MIN_CODE_DIGITS) -> str:
+    low = 10 ** (digits - 1)
+    return f"{secrets.choice(CODE_WORDS)}-{low + secrets.randbelow(9 * low)}"
 
 
 def new_access_key() -> str:
@@ -271,8 +315,13 @@ def key_hash(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()
 
 
+# A plan made in a chat gets its key from the channel that shows it (bot/web/channel.py), so
+# the key never passes through Rasa's conversation store. Until then it has none: no key matches.
+NO_KEY_YET = ""
+
+
 def key_matches(plan: Plan, key: Optional[str]) -> bool:
-    return bool(key) and hmac.compare_digest(plan.access_key_hash, key_hash(key))
+    return bool(key) and plan.access_key_hash != NO_KEY_YET and hmac.compare_digest(plan.access_key_hash, key_hash(key))
 
 
 def normalize_code(raw: str) -> str:
@@ -282,7 +331,7 @@ def normalize_code(raw: str) -> str:
     return f"{letters}-{digits}" if letters and digits else raw.strip().upper()
 
 
-_CODE_IN_TEXT = re.compile(r"\b([A-Za-z]{3,10})[- ]?(\d{3})\b")
+_CODE_IN_TEXT = re.compile(r"\b([A-Za-z]{3,10})[- ]?(\d{%d,%d})\b" % (MIN_CODE_DIGITS, MAX_CODE_DIGITS))
 
 
 def find_code(text: str) -> Optional[str]:
@@ -299,6 +348,7 @@ class RevisionView:
     number: int
     text: str
     created_at: datetime
+    personal_items: Optional[tuple[PersonalItem, ...]] = None  # None: never read on its own
 
 
 @dataclass(frozen=True)
@@ -360,20 +410,30 @@ def answer_view(answer: Answer) -> AnswerView:
         member_role=answer.member.role if answer.member else None,
         created_at=answer.created_at,
         updated_at=answer.updated_at,
-        revisions=tuple(RevisionView(r.number, r.text, r.created_at) for r in answer.revisions),
+        revisions=tuple(RevisionView(r.number, r.text, r.created_at, _items(r.personal_items)) for r in answer.revisions),
         discipline_matter=answer.discipline_matter,
         discipline_kept=bool(answer.discipline_kept),
-        personal_items=tuple(PersonalItem(text, kind, start, end) for kind, start, end, text in answer.personal_items or ()),
+        personal_items=_items(answer.personal_items) or (),
         topics=tuple(answer.topics or ()),
         voices_concern=bool(answer.voices_concern),
     )
+
+
+def _items(stored: Optional[list]) -> Optional[tuple[PersonalItem, ...]]:
+    if stored is None:
+        return None
+    return tuple(PersonalItem(text, kind, start, end) for kind, start, end, text in stored)
+
+
+def stored_items(items: Iterable[PersonalItem]) -> list[list]:
+    return [[i.kind, i.start, i.end, i.text] for i in items]
 
 
 def apply_reading(answer: Answer, reading: Reading) -> None:
     """Store what the reading of the answer's current wording found; a new wording is read anew."""
     answer.discipline_matter = reading.discipline_matter
     answer.discipline_kept = False
-    answer.personal_items = [[i.kind, i.start, i.end, i.text] for i in reading.personal]
+    answer.personal_items = stored_items(reading.personal)
     answer.topics = list(reading.topics)
     answer.voices_concern = reading.concern
 
@@ -396,14 +456,21 @@ def find_plan(s: Session, code: str, lock: bool = False) -> Optional[Plan]:
     return s.execute(select(Plan).where(Plan.code == code)).scalar_one_or_none()
 
 
+def free_code(s: Session) -> str:
+    digits = code_digits(s.execute(select(func.count(Plan.id))).scalar_one())
+    for _ in range(CODE_ATTEMPTS):
+        code = new_code(digits)
+        if s.execute(select(Plan.id).where(Plan.code == code)).first() is None:
+            return code
+    raise NoFreeCode(f"no free plan code after {CODE_ATTEMPTS} tries")
+
+
 def add_plan(
-    s: Session, name: str, school: str, agency: str, first_question_id: str, access_key: str
+    s: Session, name: str, school: str, agency: str, first_question_id: str, access_key: Optional[str]
 ) -> Plan:
-    code = new_code()
-    while s.execute(select(Plan.id).where(Plan.code == code)).first() is not None:
-        code = new_code()
     plan = Plan(
-        code=code, name=name, current_question_id=first_question_id, access_key_hash=key_hash(access_key)
+        code=free_code(s), name=name, current_question_id=first_question_id,
+        access_key_hash=key_hash(access_key) if access_key else NO_KEY_YET,
     )
     plan.partners = [Partner(kind="school", name=school), Partner(kind="agency", name=agency)]
     s.add(plan)
@@ -429,6 +496,16 @@ def add_member(s: Session, plan: Plan, name: str, role: str) -> Member:
     return member
 
 
+def add_members(s: Session, plan: Plan, people: Iterable[Person]) -> None:
+    """A new plan's member list in one pass: each name is looked up in a dict, not the list."""
+    known = {m.name.casefold() for m in plan.members}
+    for person in people:
+        if person.name.casefold() not in known:
+            known.add(person.name.casefold())
+            plan.members.append(Member(plan_id=plan.id, name=person.name, role=person.role))
+    s.flush()
+
+
 def add_answer(
     s: Session, plan: Plan, question_id: str, text: str, member: Optional[Member], reading: Reading
 ) -> Answer:
@@ -442,7 +519,7 @@ def add_answer(
         updated_at=now,
     )
     apply_reading(answer, reading)
-    answer.revisions.append(AnswerRevision(number=1, text=text, created_at=now))
+    answer.revisions.append(AnswerRevision(number=1, text=text, created_at=now, personal_items=stored_items(reading.personal)))
     s.add(answer)
     # An answered question is no longer open, even if it was skipped earlier.
     skipped = s.get(SkippedQuestion, (plan.id, question_id))
@@ -457,9 +534,9 @@ def revise_answer(s: Session, answer: Answer, text: str, reading: Reading) -> An
     """Give an answer new wording; the earlier wording stays as a revision."""
     now = utc_now()
     apply_reading(answer, reading)
-    answer.revisions.append(
-        AnswerRevision(number=len(answer.revisions) + 1, text=text, created_at=now)
-    )
+    answer.revisions.append(AnswerRevision(
+        number=len(answer.revisions) + 1, text=text, created_at=now, personal_items=stored_items(reading.personal),
+    ))
     answer.text = text
     answer.updated_at = now
     s.flush()

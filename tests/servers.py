@@ -52,6 +52,13 @@ def wait_until_up(
     raise RuntimeError(f"{url} did not come up in {seconds} s; log:\n{log.read_text()[-4000:]}")
 
 
+TEST_LIMITS = {
+    "LIMIT_MESSAGES_PER_DEVICE": "1000/minute",
+    "LIMIT_MESSAGES_PER_ADDRESS": "100000/minute",
+    "LIMIT_PLANS_PER_ADDRESS": "10000/hour",
+}
+
+
 def server_env(database_url: str, exports_dir: Path, base: Optional[dict] = None,
                turns_per_session: Optional[int] = None, **stores: str) -> dict:
     """The environment both servers run with (what bot.launcher gives them): their own
@@ -67,7 +74,10 @@ def server_env(database_url: str, exports_dir: Path, base: Optional[dict] = None
     })
     return {
         **base,
-        **topology.server_environment(),
+        # Every test client is 127.0.0.1: the page's per-address limits would be one committee's.
+        # tests/test_security.py sets its own, low, to prove them.
+        **TEST_LIMITS,
+        **topology.rasa_server_environment(),
         "RASA_TELEMETRY_ENABLED": "false",
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
         # The model names a custom component (addons.answer_guard); Rasa runs from a temp folder.
@@ -103,9 +113,11 @@ class ActionServer:
 
     def launch(self) -> subprocess.Popen:
         """Start the process without waiting for it to answer."""
+        # As the launcher starts it: on loopback (rasa-sdk reads SANIC_HOST), Sanic's own body limit.
+        env = {k: v for k, v in self.env.items() if k != "SANIC_REQUEST_MAX_SIZE"}
         self.process = subprocess.Popen(
             [str(BIN / "rasa"), "run", "actions", "--port", str(self.port)],
-            cwd=self.cwd, env=self.env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT,
+            cwd=self.cwd, env={**env, "SANIC_HOST": "127.0.0.1"}, stdout=self.log.open("ab"), stderr=subprocess.STDOUT,
         )
         return self.process
 

@@ -63,12 +63,12 @@ def test_creating_a_plan_sets_its_code_and_clears_setup(planner):
     slots = {"school_partner": "Lincoln USD", "agency_partner": "Lincoln PD", "members_text": "Sam Green, parent"}
     messages, events = run(ActionCreatePlan(planner), tracker(slots))
     code = planner.list_plans()[0].code
-    key = re.search(r"Access key for the meeting page: (\S+)", messages[0]).group(1)
-    assert planner.has_access(code, key) and not planner.has_access(code, key + "x")
-    assert messages == [
-        replies.plan_created(replace(planner.state(code), access_key=key)),
-        {"plan_created": {"code": code, "key": key}},
-    ]
+    # The key is made later, by the channel that shows it: no reply, stored or not, carries one.
+    assert messages == [replies.plan_created(planner.state(code), key_on_page=False), {"plan_created": {"code": code}}]
+    assert "python -m bot key" in messages[0]
+    key = planner.issue_key(code)
+    assert key and planner.has_access(code, key) and not planner.has_access(code, key + "x")
+    assert planner.issue_key(code) is None  # a second call cannot take the plan's key over
     assert events == [
         SlotSet("plan_code", code), SlotSet("plan_status", "open"), SlotSet("asked_question", None),
         SlotSet("last_answer_id", None), SlotSet("revising_answer_id", None), SlotSet("answer", None),
@@ -194,7 +194,9 @@ def test_finishing_exports_both_documents(planner, code):
     messages, events = run(ActionFinishPlan(planner), tracker({"plan_code": code}))
     exported = sorted(p.name for p in planner.exports_dir.iterdir())
     assert len(exported) == 2 and any("draft-mou" in n for n in exported) and any("summary" in n for n in exported)
-    assert messages[0].startswith("That was the last question.") and str(planner.exports_dir) in messages[0]
+    # The reply names the files, never the server's folders.
+    assert messages[0].startswith("That was the last question.") and all(n in messages[0] for n in exported)
+    assert str(planner.exports_dir) not in messages[0]
     assert events == [SlotSet("plan_status", "finished"), SlotSet("asked_question", None), SlotSet("answer", None)]
 
 
@@ -287,7 +289,8 @@ def meeting_tracker(text: str, bound) -> Tracker:
 def test_the_meeting_page_opens_only_the_plan_whose_key_it_checked(planner, code):
     other = planner.create_plan("Other USD", "Other PD", "").code
     messages, events = run(ActionResumePlan(planner), meeting_tracker(f"resume {other}", code))
-    assert messages == [replies.OTHER_PLAN_ON_PAGE] and events == [SlotSet("plan_status", "missing")]
+    # The page's own plan stays open; the other one is not touched.
+    assert messages == [replies.OTHER_PLAN_ON_PAGE] and events == [SlotSet("plan_status", "open")]
     messages, events = run(ActionResumePlan(planner), meeting_tracker(f"resume {code}", None))
     assert messages == [replies.OTHER_PLAN_ON_PAGE]
     messages, events = run(ActionResumePlan(planner), meeting_tracker("continue", code))

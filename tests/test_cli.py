@@ -6,6 +6,8 @@ from pathlib import Path
 
 from docx import Document
 
+from bot import storage
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -44,5 +46,5 @@ def test_migrate_brings_a_new_database_to_the_latest_schema(tmp_path):
     url = f"sqlite:///{tmp_path / 'fresh' / 'plans.db'}"
     result = cli("migrate", database_url=url, exports=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "Database schema at revision 0002" in result.stdout
+    assert f"Database schema at revision {storage.latest_revision()}" in result.stdout
     assert cli("plans", database_url=url, exports=tmp_path).stdout.startswith("No plans yet.")

@@ -7,7 +7,7 @@ from docx import Document
 from docx.enum.text import WD_COLOR_INDEX
 
 from bot.docx_parts import TEMPLATE
-from bot.exports import safe_stem, unique_path
+from bot.exports import safe_stem, save_exclusively
 from bot.mou import COUNSEL_NOTICE, chosen_options
 from tests.conftest import soffice
 
@@ -170,9 +170,10 @@ def test_file_names_are_safe_and_unique(tmp_path):
     assert safe_stem("../../etc/passwd") == "etc-passwd"
     assert safe_stem("Écoles / Police\x00 <Dept>") == "ecoles-police-dept"
     assert safe_stem("🚓🏫") == "plan"
-    first = unique_path(tmp_path, "plan")
-    first.write_text("taken")
-    assert unique_path(tmp_path, "plan") == tmp_path / "plan-2.docx"
+    (tmp_path / "plan.docx").write_text("taken")
+    saved = save_exclusively(Document(), tmp_path, "plan")
+    assert saved == tmp_path / "plan-2.docx" and (tmp_path / "plan.docx").read_text() == "taken"
+    assert len(Document(str(saved)).paragraphs) == len(Document().paragraphs) and not list(tmp_path.glob("*.part"))
 
 
 def test_a_plan_named_like_a_path_stays_in_exports(planner, tmp_path):

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import urllib.request
 
+from bot import storage
 from tests.servers import ROOT, consecutive_free_ports, launch
 
 
@@ -19,7 +20,7 @@ def test_the_embedded_profile_serves_the_meeting_page_and_stops_cleanly(tmp_path
         (_, action_pid), = launched.servers("action server")
         text = "".join(launched.output)
         assert f"Meeting page: http://localhost:{port}/webhooks/meeting/" in text
-        assert "schema 0002" in text and "lock store in_memory" in text
+        assert f"schema {storage.latest_revision()}" in text and "lock store in_memory" in text
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/webhooks/meeting/", timeout=30) as page:
             assert page.status == 200 and b"<html" in page.read().lower()
     finally:

@@ -142,9 +142,9 @@ def test_the_page_works_from_the_keyboard(browser, assistant):
 # --- access, over plain HTTP ------------------------------------------------------------
 
 
-def status_and_body(url: str, payload=None):
+def status_and_body(url: str, payload=None, headers=None):
     data = json.dumps(payload).encode() if payload is not None else None
-    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json", **(headers or {})})
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             return response.status, response.read().decode("utf-8", "replace")
@@ -162,15 +162,19 @@ def two_plans(assistant):
     return first, second
 
 
+def plan_headers(code, key=None) -> dict:
+    return {"X-Plan-Code": code, **({"X-Plan-Key": key} if key is not None else {})}
+
+
 def test_state_needs_the_plans_own_key(assistant, two_plans):
     first, second = two_plans
-    base = assistant.page_url + "state?"
-    for query in ({"code": first.code}, {"code": first.code, "key": "wrong"},
-                  {"code": first.code, "key": second.access_key}, {}):
-        status, body = status_and_body(base + urllib.parse.urlencode(query))
+    url = assistant.page_url + "state"
+    for headers in (plan_headers(first.code), plan_headers(first.code, "wrong"),
+                    plan_headers(first.code, second.access_key), {}):
+        status, body = status_and_body(url, headers=headers)
         assert status == 403 and "access key" in body
         assert "Secret Valley" not in body and "confidential" not in body
-    status, body = status_and_body(base + urllib.parse.urlencode({"code": first.code, "key": first.access_key}))
+    status, body = status_and_body(url, headers=plan_headers(first.code, first.access_key))
     assert status == 200 and json.loads(body)["plan"]["name"] == first.name
 
 
@@ -188,19 +192,31 @@ def test_messages_need_the_key_and_cannot_open_another_plan(assistant, two_plans
     assert status == 200 and "only open the plan" in body and "confidential" not in body
 
 
-def test_downloads_need_the_key_and_stay_in_the_plans_files(assistant, two_plans):
+def test_downloads_need_a_link_signed_for_the_plans_own_file(assistant, two_plans):
     first, second = two_plans
     name = assistant.planner.exports(first.code)[0].file_name
-    base = assistant.page_url + "download/"
-    ok, body = status_and_body(f"{base}{first.code}/{name}?key={first.access_key}")
+    link = assistant.page_url + "link"
+    status, body = status_and_body(link, {"file": name}, plan_headers(first.code, first.access_key))
+    assert status == 200
+    url = assistant.page_url + json.loads(body)["url"]
+    assert first.access_key not in url  # the key never goes into a URL
+    ok, _ = status_and_body(url)
     assert ok == 200
-    for url in (f"{base}{first.code}/{name}", f"{base}{first.code}/{name}?key=wrong",
-                f"{base}{first.code}/{name}?key={second.access_key}"):
-        status, body = status_and_body(url)
+    for headers in (plan_headers(first.code), plan_headers(first.code, "wrong"),
+                    plan_headers(first.code, second.access_key)):
+        status, body = status_and_body(link, {"file": name}, headers)
         assert status == 403 and "confidential" not in body
-    for evil in ("..%2F..%2Fplans.db", "..%2Fplans.db", "%2Fetc%2Fpasswd", "..", "plans.db"):
-        status, body = status_and_body(f"{base}{first.code}/{evil}?key={first.access_key}")
-        assert status in (400, 403, 404) and "SQLite" not in body and "root:" not in body
+    # Another plan's key cannot have one of this plan's files signed, nor can a forged link open it.
+    status, _ = status_and_body(link, {"file": name}, plan_headers(second.code, second.access_key))
+    assert status == 404
+    forged = url.replace(url.rsplit("signature=", 1)[1], "0" * 64)
+    expired = url.split("?")[0] + "?expires=1&signature=" + url.rsplit("signature=", 1)[1]
+    for bad in (forged, expired, url.split("?")[0]):
+        status, body = status_and_body(bad)
+        assert status == 403 and "confidential" not in body
+    for evil in ("../../plans.db", "../plans.db", "/etc/passwd", "..", "plans.db"):
+        status, body = status_and_body(link, {"file": evil}, plan_headers(first.code, first.access_key))
+        assert status == 404 and "SQLite" not in body and "root:" not in body
 
 
 def test_nothing_lists_plans_and_the_http_api_needs_a_token(assistant, two_plans):

@@ -40,9 +40,21 @@ async function post(message) {
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify(body),
   });
-  const data = await response.json().catch(() => ({ error: "The assistant sent an unreadable reply." }));
+  return readReply(response);
+}
+
+async function readReply(response) {
+  const fallback = response.status === 413
+    ? "That message is too long to send; nothing was saved. Please send it in parts."
+    : "The assistant sent an unreadable reply.";
+  const data = await response.json().catch(() => ({ error: fallback }));
   if (!response.ok) throw new Error(data.error || `The assistant answered ${response.status}.`);
   return data;
+}
+
+// The plan's code and key travel in headers, never in a URL.
+function planHeaders() {
+  return plan ? { "X-Plan-Code": plan.code, "X-Plan-Key": plan.key } : {};
 }
 
 async function send(message, shown) {
@@ -54,6 +66,8 @@ async function send(message, shown) {
     else if (plan) await refresh();
   } catch (error) {
     log(error.message, "bot");
+    // Nothing typed is lost: a message that was not taken goes back into the box.
+    if (shown === undefined && !$("message").value) $("message").value = message;
   }
 }
 
@@ -75,11 +89,30 @@ async function bind(newPlan, announce) {
 }
 
 async function fetchState(code, key) {
-  const query = new URLSearchParams({ code, key });
-  const response = await fetch(BASE + "state?" + query);
+  const response = await fetch(BASE + "state", { headers: { "X-Plan-Code": code, "X-Plan-Key": key } });
   const data = await response.json().catch(() => ({}));
   if (!response.ok) throw new Error(data.error || "That plan could not be opened.");
   return data;
+}
+
+// A document is fetched by a short-lived link the channel signs on request.
+async function download(file) {
+  try {
+    const response = await fetch(BASE + "link", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", ...planHeaders() },
+      body: JSON.stringify({ file }),
+    });
+    const data = await readReply(response);
+    const anchor = element("a");
+    anchor.href = BASE + data.url;
+    anchor.download = file;
+    document.body.append(anchor);
+    anchor.click();
+    anchor.remove();
+  } catch (error) {
+    log(error.message, "bot");
+  }
 }
 
 async function refresh() {
@@ -150,8 +183,11 @@ function render(state) {
   const links = state.downloads.map((d) => {
     const item = element("li");
     const link = element("a", `${d.label} (${d.when})`);
-    link.href = `${BASE}download/${encodeURIComponent(state.plan.code)}/${encodeURIComponent(d.file)}?key=${encodeURIComponent(plan.key)}`;
-    link.setAttribute("download", d.file);
+    link.href = "#";
+    link.addEventListener("click", (event) => {
+      event.preventDefault();
+      download(d.file);
+    });
     item.append(link);
     return item;
   });

@@ -1,0 +1,56 @@
+"""The action server's door. rasa-sdk looks for a top-level package of this name at start
+(rasa_sdk/plugin.py) and lets it extend its Sanic app; this one refuses every call that does
+not carry the secret the Rasa servers send (endpoints.yml: `action_endpoint.headers`).
+
+Without it, anyone who reaches the action server's port could run any action on any plan,
+with any plan code in the tracker it sends. /health stays open: it says nothing.
+"""
+from __future__ import annotations
+
+import hmac
+import logging
+import os
+import sys
+from typing import Optional
+
+import pluggy
+from sanic import Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+hookimpl = pluggy.HookimplMarker("rasa_sdk")
+logger = logging.getLogger(__name__)
+OPEN_PATHS = {"/health"}
+
+
+def init_hooks(manager: pluggy.PluginManager) -> None:
+    manager.register(sys.modules[__name__])
+
+
+def expected_header(secret: str) -> str:
+    return f"Bearer {secret}"
+
+
+@hookimpl
+def attach_sanic_app_extensions(app: Sanic) -> None:
+    secret = os.environ.get("ACTION_SERVER_SECRET", "")
+    if not secret:
+        raise SystemExit(
+            "ACTION_SERVER_SECRET is not set, so the action server would take calls from anyone. "
+            "Start the servers with `make run` (it makes one), or set the same value for the Rasa "
+            "server and the action server."
+        )
+    wanted = expected_header(secret).encode()
+
+    async def require_secret(request: Request) -> Optional[HTTPResponse]:
+        if request.path in OPEN_PATHS:
+            return None
+        given = request.headers.get("authorization", "").encode()
+        if hmac.compare_digest(given, wanted):
+            return None
+        logger.warning("Refused a call to %s without the action server's secret.", request.path)
+        return response.json({"error": "This server only takes calls from the assistant's Rasa servers."},
+                             status=401)
+
+    app.register_middleware(require_secret, "request")
+    logger.info("The action server takes calls only with its secret.")
