@@ -286,9 +286,9 @@ class NoFreeCode(RuntimeError):
     """Every code tried was taken: the plan was not created."""
 
 
-# A code's digits grow before the codes of their length are crowded: with at most this share
-# of a length's codes in use, a random code is free at least nine times in ten.
-CROWDED_SHARE = 0.1
+# A code's digits grow before the codes of their length are crowded: with at most one in
+# CROWDED of a length's codes in use, a random code is free at least nine times in ten.
+CROWDED = 10
 CODE_ATTEMPTS = 25  # each free with odds of nine in ten or better: failing all is a real fault
 MIN_CODE_DIGITS, MAX_CODE_DIGITS = 3, 6
 
@@ -297,7 +297,7 @@ def code_digits(plans_so_far: int) -> int:
     """How many digits new codes take: three (68,400 codes) until a tenth of those are in use,
     then four, and so on."""
     digits = MIN_CODE_DIGITS
-    while digits < MAX_CODE_DIGITS and plans_so_far >= CROWDED_SHARE * len(CODE_WORDS) * 9 * 10 ** (digits - 1):
+    while digits < MAX_CODE_DIGITS and plans_so_far * CROWDED >= len(CODE_WORDS) * 9 * 10 ** (digits - 1):
         digits += 1
     return digits
 

@@ -113,6 +113,10 @@ class MeetingPageInput(InputChannel):
             code, key = body.get("code"), body.get("key")
             if not isinstance(device, str) or not DEVICE.match(device) or text is None:
                 return response.json({"error": "Send JSON with a device id and a message."}, status=400)
+            if not text.strip() and body["message"].strip():
+                return response.json({"error": "That message held only characters that cannot be stored (such "
+                                               "as half of an emoji); nothing was saved. Please type it again."},
+                                     status=400)
             if len(text) > MAX_ANSWER_LENGTH:
                 return response.json({"error": f"That message is {len(text):,} characters long; the limit is "
                                                f"{MAX_ANSWER_LENGTH:,}. Nothing was saved: please send it in parts."},

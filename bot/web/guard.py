@@ -43,7 +43,9 @@ class Refusal:
 class Allowance:
     def __init__(self, limits: Limits) -> None:
         self.rules = limits
-        self.counter = MovingWindowRateLimiter(storage_from_string(limits.storage))
+        # The strategy holds its storage by a weak reference only: this keeps it alive.
+        self.storage = storage_from_string(limits.storage)
+        self.counter = MovingWindowRateLimiter(self.storage)
         self.messages_per_device = parse(limits.messages_per_device)
         self.messages_per_address = parse(limits.messages_per_address)
         self.plans_per_address = parse(limits.plans_per_address)
