@@ -12,7 +12,7 @@ TRAINING  := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) 
 export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help install train run shell serve-prod test validate story-test bench clean
+.PHONY: help install train run shell serve-prod test validate story-test bench audit clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -52,6 +52,9 @@ test: install train validate story-test ## Set up and run every test
 
 bench: install train ## Benchmark against Rasa's starter bot (about 6 min; results/bench.json)
 	$(PY) tests/benchmarks/bench.py --out results/bench.json
+
+audit: install ## Check the pinned packages against known advisories (README, "Security": what it can reach)
+	scripts/audit-dependencies
 
 clean: ## Remove the trained model, test results and exports (keeps .venv and plans)
 	rm -rf models results exports/*.docx test-artifacts

@@ -86,9 +86,11 @@ def test_a_whole_meeting_yields_both_documents_with_every_answer_in_place(assist
     duty = snapshot.answers_to("duty_hours")[0]
     assert [r.text for r in duty.revisions][0].startswith("Answer for duty_hours")
 
-    mou_path = Path(re.search(r"Draft MOU: (\S+\.docx)", last).group(1))
-    summary_path = Path(re.search(r"Discussion summary: (\S+\.docx)", last).group(1))
-    assert mou_path.parent == summary_path.parent == assistant.exports_dir.resolve()
+    # The reply names the files; they are in the exports folder, which it does not reveal.
+    names = re.search(r"Draft MOU: (\S+\.docx)", last).group(1), re.search(r"Discussion summary: (\S+\.docx)", last).group(1)
+    assert all("/" not in name for name in names) and str(assistant.exports_dir) not in last
+    mou_path, summary_path = (assistant.exports_dir / name for name in names)
+    assert mou_path.is_file() and summary_path.is_file()
     for question in questions[2:]:
         if question.clause and not question.special == "signatory_agency" and not question.special == "signatory_school":
             body = texts_under(mou_path, question.short)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from docx import Document
+from playwright.sync_api import expect
 
 from tests.conftest import ROOT, unavailable
 
@@ -43,7 +44,8 @@ def type_message(page, text: str) -> None:
     replies = page.locator("#log li.bot").count()
     page.fill("#message", text)
     page.press("#message", "Enter")
-    page.wait_for_function(f"document.querySelectorAll('#log li.bot').length > {replies}", timeout=30_000)
+    # Locator waits, not wait_for_function: the page's Content-Security-Policy forbids eval.
+    page.locator("#log li.bot").nth(replies).wait_for(timeout=30_000)
 
 
 def set_speaker(page, name: str) -> None:
@@ -53,7 +55,7 @@ def set_speaker(page, name: str) -> None:
 
 def start_plan_on_page(page) -> dict:
     page.click("#start-plan")
-    page.wait_for_function("document.querySelectorAll('#log li.bot').length > 0")
+    page.locator("#log li.bot").first.wait_for(timeout=30_000)
     for text in ["Lincoln Unified School District", "Lincoln Police Department",
                  "Maria Ortiz, principal; Officer Dan Lee, SRO"]:
         type_message(page, text)
@@ -74,7 +76,7 @@ def test_a_facilitator_runs_a_session_from_the_page(browser, assistant):
     page.wait_for_selector("#preview >> text=We want a safer campus", timeout=10_000)
     assert "A. Purpose of the MOU" in page.inner_text("#preview")
     page.click("button[data-intent='/next_question']")
-    page.wait_for_function(f"document.querySelector('#question-heading').textContent === {json.dumps(questions[1].text)}")
+    expect(page.locator("#question-heading")).to_have_text(questions[1].text)
     set_speaker(page, "Officer Dan Lee")
     type_message(page, "Students with disabilities may feel singled out; we need data.")
     page.wait_for_selector("#answers li >> text=Officer Dan Lee")
@@ -83,7 +85,7 @@ def test_a_facilitator_runs_a_session_from_the_page(browser, assistant):
 
     page.click("button[data-intent='/skip']")  # question 2 has an answer: moves on
     page.click("button[data-intent='/skip']")  # question 3 left open
-    page.wait_for_function(f"document.querySelector('#question-heading').textContent === {json.dumps(questions[3].text)}")
+    expect(page.locator("#question-heading")).to_have_text(questions[3].text)
     assert "2 of 35 questions answered" in page.inner_text("#progress-summary")
     assert "[To be decided:" in page.inner_text("#preview")  # open items show as placeholders
 

@@ -86,6 +86,11 @@ class MeetingPageInput(InputChannel):
             await asyncio.sleep(WRONG_KEY_DELAY)
         return _refused(refusal) if refusal else response.json({"error": REFUSED}, status=403)
 
+    async def _plan_in_headers(self, request: Request) -> tuple[str, Optional[HTTPResponse]]:
+        """The plan named by the request's headers, or the refusal to send."""
+        code = request.headers.get(CODE_HEADER) or ""
+        return code, await self._checked(request, code, request.headers.get(KEY_HEADER))
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         module = inspect.getmodule(self)
         page = Blueprint("meeting_page", module.__name__ if module else None)
@@ -156,8 +161,7 @@ class MeetingPageInput(InputChannel):
 
         @page.route("/state", methods=["GET"])
         async def state(request: Request) -> HTTPResponse:
-            code, key = request.headers.get(CODE_HEADER), request.headers.get(KEY_HEADER)
-            refusal = await self._checked(request, code, key)
+            code, refusal = await self._plan_in_headers(request)
             if refusal is not None:
                 return refusal
             try:
@@ -168,8 +172,7 @@ class MeetingPageInput(InputChannel):
         @page.route("/link", methods=["POST"])
         async def link(request: Request) -> HTTPResponse:
             """A short-lived link to one of the plan's documents, asked for with the key in headers."""
-            code, key = request.headers.get(CODE_HEADER), request.headers.get(KEY_HEADER)
-            refusal = await self._checked(request, code, key)
+            code, refusal = await self._plan_in_headers(request)
             if refusal is not None:
                 return refusal
             name = _json_body(request).get("file")
