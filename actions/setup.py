@@ -10,8 +10,7 @@ from rasa_sdk.forms import FormValidationAction
 
 from actions.runtime import MEETING_PAGE, DomainDict, PlannerAction, message_metadata, plan_in_use, status_of
 from bot import replies
-from bot.planner import MAX_MEMBERS, PlanNotFound, PlanRefused, too_many_members
-from bot.members import parse_members
+from bot.planner import PlanNotFound, PlanRefused, members_in
 from bot.storage import MAX_NAME_LENGTH, find_code
 
 SETUP_SLOTS = ("school_partner", "agency_partner", "members_text")
@@ -64,8 +63,10 @@ class ValidatePlanSetupForm(FormValidationAction):
         if value is None:
             return {"members_text": None}
         text = str(value).strip()
-        if len(parse_members(text)) > MAX_MEMBERS:
-            dispatcher.utter_message(text=too_many_members(len(parse_members(text))))
+        try:
+            members_in(text)
+        except PlanRefused as refusal:
+            dispatcher.utter_message(text=str(refusal))
             return {"members_text": None}
         return {"members_text": "" if text.casefold().strip(".!") in NOBODY_YET else text}
 

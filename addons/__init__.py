@@ -1,9 +1,6 @@
 """Our extensions of the Rasa server: the tokenizer, the FAQ selector and the answer guard
 (config.yml), the conversation store (endpoints.yml). Rasa imports this package to load them,
-which also makes it check its action-response schema only once and look event types up in a
-table (addons/action_responses.py and addons/event_types.py say why)."""
-from addons.action_responses import check_the_schema_once
-from addons.event_types import look_up_event_types_in_a_table
+and so applies our two changes to its internals: addons/patches.py, the one place they live."""
+from addons import patches
 
-check_the_schema_once()
-look_up_event_types_in_a_table()
+patches.apply()

@@ -65,8 +65,8 @@ def main(argv: Optional[Sequence[str]] = None, planner: Optional[Planner] = None
         if args.command == "show":
             print(show(planner, args.code))
         elif args.command == "key":
-            key = planner.issue_key(args.code, replacing=True)
-            print(replies.access_key(storage.normalize_code(args.code), key or ""))
+            key = planner.replace_key(args.code)
+            print(replies.access_key(storage.normalize_code(args.code), key))
         else:
             print(f"Exporting plan {args.code}...", file=sys.stderr)
             files = planner.export(args.code, keep_personal=args.keep_personal_details)
@@ -122,7 +122,12 @@ def whole_days(text: str) -> int:
 
 def delete_or_purge(planner: Planner, args: argparse.Namespace) -> int:
     # The conversation store is Rasa's database, named by the same variable the servers get.
-    store = retention.conversation_store(Topology.from_environment().conversations_url)
+    url = Topology.from_environment().conversations_url
+    store = retention.conversation_store(url)
+    if store is None:
+        print(f"Warning: there is no conversation store at {storage.safe_url(url)}, so no conversation "
+              "will be deleted. If the servers keep conversations elsewhere, set CONVERSATIONS_URL as they have it.",
+              file=sys.stderr)
     try:
         return (delete_command if args.command == "delete" else purge_command)(planner, store, args)
     finally:

@@ -37,7 +37,8 @@ def safe_stem(name: str) -> str:
 
 def save_exclusively(document: Document, folder: Path, stem: str, suffix: str = ".docx") -> Path:
     """Write the document whole to a temporary file, then give it the first free name by a
-    hard link, which fails rather than replace a file: two exports at the same instant never
+    hard link (or an exclusive reservation where there are none), which fails rather than
+    replace a file: two exports at the same instant never
     take the same name, and nobody downloading a file ever sees half of it."""
     folder = folder.resolve()
     handle, temporary = tempfile.mkstemp(dir=folder, suffix=".part")
@@ -50,12 +51,24 @@ def save_exclusively(document: Document, folder: Path, stem: str, suffix: str = 
             if candidate.resolve().parent != folder:  # safe_stem makes this impossible; keep it so
                 raise ValueError(f"refusing to write outside {folder}")
             try:
-                os.link(temporary, candidate)
+                _claim(temporary, candidate)
                 return candidate
             except FileExistsError:
                 counter += 1
     finally:
         Path(temporary).unlink(missing_ok=True)
+
+
+def _claim(temporary: str, candidate: Path) -> None:
+    """Give the written file the name `candidate` unless that name is taken (FileExistsError)."""
+    try:
+        os.link(temporary, candidate)
+    except FileExistsError:
+        raise
+    except OSError:  # no hard links here (FAT, exFAT, some network shares)
+        # Reserve the name exclusively, then put the whole file over the reservation.
+        os.close(os.open(candidate, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        os.replace(temporary, candidate)
 
 
 def write_documents(

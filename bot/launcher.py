@@ -92,8 +92,8 @@ def launch(topology: Topology, shell: bool = False) -> int:
     if topology.replicas > 1 and topology.lock_store != "redis":
         print("Several Rasa servers need a shared lock store: set LOCK_STORE=redis.", file=sys.stderr)
         return 2
-    if topology.tls_certificate and not topology.tls_key:
-        print("TLS_CERTIFICATE is set without TLS_KEY: set both (README, “Sharing the page”).", file=sys.stderr)
+    if bool(topology.tls_certificate) != bool(topology.tls_key):
+        print("Only one of TLS_CERTIFICATE and TLS_KEY is set: set both (README, “Sharing the page”).", file=sys.stderr)
         return 2
     prepare_database(topology)
     env = environment(topology)
@@ -105,7 +105,7 @@ def launch(topology: Topology, shell: bool = False) -> int:
         for i in range(topology.action_servers):
             port = topology.action_port + i
             servers.append(start(f"action server {i + 1}", port, [str(RASA), "run", "actions", "--port", str(port)],
-                                 action_env, f"http://127.0.0.1:{port}/health"))
+                                 action_env, f"http://{reachable(topology.action_host)}:{port}/health"))
         for server in servers:
             wait_until_up(server)
         print(f"Conversations: {storage.safe_url(topology.conversations_url)}, lock store {topology.lock_store}, "
@@ -113,7 +113,7 @@ def launch(topology: Topology, shell: bool = False) -> int:
         if shell:
             print("Type “start a new plan” to begin, “help” for what you can say, /stop to leave.")
             # The terminal chat is the operator's: its REST channel stays on loopback, whatever HOST says.
-            shell_env = {**rasa_env, "ACTION_SERVER_URL": f"http://127.0.0.1:{topology.action_port}/webhook"}
+            shell_env = {**rasa_env, "ACTION_SERVER_URL": action_url(topology, topology.action_port)}
             return subprocess.run([str(RASA), "shell", "--model", str(MODEL), "--endpoints", "endpoints.yml",
                                    "--interface", LOOPBACK], cwd=PROJECT_ROOT, env=shell_env).returncode
         # Rasa's HTTP API (conversations, models) only behind a token, and then only for whoever holds it.
@@ -124,11 +124,11 @@ def launch(topology: Topology, shell: bool = False) -> int:
         for i in range(topology.replicas):
             port = topology.port + i
             action_port = topology.action_port + i % topology.action_servers
-            replica_env = {**rasa_env, "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook"}
+            replica_env = {**rasa_env, "ACTION_SERVER_URL": action_url(topology, action_port)}
             replicas.append(start(f"rasa server {i + 1}", port, [
                 str(RASA), "run", "--model", str(MODEL), "--endpoints", "endpoints.yml",
                 "--credentials", "credentials.yml", "--port", str(port), "--interface", topology.host,
-                *api, *tls], replica_env, f"{topology.scheme}://127.0.0.1:{port}/"))
+                *api, *tls], replica_env, f"{topology.scheme}://{reachable(topology.host)}:{port}/"))
         servers += replicas
         print(f"Starting {len(replicas)} Rasa server{'s' if len(replicas) > 1 else ''} (about 20 s)...")
         for server in replicas:
@@ -148,6 +148,15 @@ def launch(topology: Topology, shell: bool = False) -> int:
     finally:
         for server in servers:
             stop(server)
+
+
+def reachable(host: str) -> str:
+    """Where this computer reaches a server listening on `host`: itself for a wildcard."""
+    return LOOPBACK if host in ("0.0.0.0", "::", "") else host
+
+
+def action_url(topology: Topology, port: int) -> str:
+    return f"http://{reachable(topology.action_host)}:{port}/webhook"
 
 
 def sharing_note(topology: Topology) -> str:

@@ -102,15 +102,11 @@ class PlanListing:
 def members_in(text: str) -> list[Person]:
     people = parse_members(clean_text(text))
     if len(people) > MAX_MEMBERS:
-        raise PlanRefused(too_many_members(len(people)))
+        raise PlanRefused(
+            f"That list names {len(people):,} people; a plan keeps at most {MAX_MEMBERS} members. "
+            "Name the committee's members, and attribute others' words to them or to the committee."
+        )
     return people
-
-
-def too_many_members(count: int) -> str:
-    return (
-        f"That list names {count:,} people; a plan keeps at most {MAX_MEMBERS} members. "
-        "Name the committee's members, and attribute others' words to them or to the committee."
-    )
 
 
 def clean_name(text: str) -> str:
@@ -171,16 +167,22 @@ class Planner:
             storage.add_members(s, plan, people)
             return replace(self._state(s, plan), access_key=key)
 
-    def issue_key(self, code: str, replacing: bool = False) -> Optional[str]:
-        """A new access key for a plan created without one (None if it has one already), or
-        with `replacing`, instead of its key (the operator's `python -m bot key`)."""
+    def issue_key(self, code: str) -> Optional[str]:
+        """A new access key for a plan created without one; None if it has one already."""
         with self.sessions.begin() as s:
             plan = self._plan(s, code, to_change=True)
-            if plan.access_key_hash != storage.NO_KEY_YET and not replacing:
-                return None
-            key = storage.new_access_key()
-            plan.access_key_hash = storage.key_hash(key)
-            return key
+            return self._new_key(plan) if plan.access_key_hash == storage.NO_KEY_YET else None
+
+    def replace_key(self, code: str) -> str:
+        """A new access key instead of the plan's key (the operator's `python -m bot key`)."""
+        with self.sessions.begin() as s:
+            return self._new_key(self._plan(s, code, to_change=True))
+
+    @staticmethod
+    def _new_key(plan: Plan) -> str:
+        key = storage.new_access_key()
+        plan.access_key_hash = storage.key_hash(key)
+        return key
 
     def has_access(self, code: str, key: Optional[str]) -> bool:
         """True only for an existing plan and its own access key."""
@@ -286,12 +288,17 @@ class Planner:
 
     def revise_answer(self, code: str, answer_id: int, text: str) -> AnswerView:
         text = clean_answer(text)
+        # Read before the plan is locked, as record_answer does: nobody waits for spaCy.
         with self.sessions.begin() as s:
-            plan = self._plan(s, code, to_change=True)
+            plan = self._plan(s, code)
             answer = storage.get_answer(s, plan, answer_id)
             if answer is None:
                 raise AnswerRejected("That answer is no longer in this plan; nothing was changed.")
             reading = self._read(tuple(m.name for m in plan.members), answer.question_id, text)
+        with self.sessions.begin() as s:
+            answer = storage.get_answer(s, self._plan(s, code, to_change=True), answer_id)
+            if answer is None:
+                raise AnswerRejected("That answer is no longer in this plan; nothing was changed.")
             return storage.answer_view(storage.revise_answer(s, answer, text, reading))
 
     def keep_answer(self, code: str, answer_id: int) -> AnswerView:
@@ -366,7 +373,9 @@ class Planner:
 
     def export(self, code: str, keep_personal: bool = False) -> ExportedFiles:
         """Both documents. Personal details in answers are removed unless `keep_personal`."""
-        snapshot = self._every_wording_read(self.snapshot(code))
+        snapshot = self.snapshot(code)
+        if not keep_personal:
+            snapshot = self._every_wording_read(snapshot)
         files = write_documents(self.guide, snapshot, self.exports_dir, keep_personal=keep_personal)
         with self.sessions.begin() as s:
             plan = self._plan(s, code)

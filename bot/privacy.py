@@ -130,7 +130,11 @@ def redact(text: str, items: Iterable[PersonalItem]) -> str:
 
 
 def redact_strings(text: str, items: Iterable[PersonalItem]) -> str:
-    """Every occurrence of each item's text replaced, wherever it now stands (earlier wordings)."""
-    for item in items:
-        text = text.replace(item.text, PLACEHOLDERS[item.kind])
-    return text
+    """Every occurrence of each item's text replaced, wherever it now stands (earlier wordings).
+    One pass, longest first, whole words only: "Jake Smith" goes whole even where "Jake" is also
+    an item, and "Al" leaves "Always" alone."""
+    kinds = {item.text: item.kind for item in items if item.text.strip()}
+    if not kinds:
+        return text
+    alternatives = "|".join(re.escape(t) for t in sorted(kinds, key=len, reverse=True))
+    return re.sub(rf"(?<!\w)(?:{alternatives})(?!\w)", lambda m: PLACEHOLDERS[kinds[m.group(0)]], text)

@@ -29,8 +29,11 @@ class Reading:
 
 # A long answer is read in pieces of about this many characters, cut between sentences or
 # words, with the model handed to other committees between pieces: a 100,000-character answer
-# then keeps nobody else waiting longer than one piece (about a tenth of a second).
+# then keeps nobody else waiting longer than one piece (about a tenth of a second). Each piece
+# is read with the next OVERLAP characters too, so that a name or number cut in two at the end
+# of a piece is still found whole; what starts in the overlap is left to the next piece.
 PIECE = 2_000
+OVERLAP = 200
 
 
 def pieces(text: str, size: int = PIECE) -> Iterator[tuple[int, str]]:
@@ -85,16 +88,18 @@ class AnswerReader:
         readings = []
         for offset, piece in pieces(text):
             with self._turns:
-                readings.append(self._read_piece(piece, known_people, offset))
+                end = offset + len(piece)
+                readings.append(self._read_piece(text[offset:end + OVERLAP], known_people, offset, end))
         return merged(readings)
 
-    def _read_piece(self, text: str, known_people: Sequence[str], offset: int) -> Reading:
+    def _read_piece(self, text: str, known_people: Sequence[str], offset: int, end: int) -> Reading:
         doc = self.nlp(text)
         return Reading(
             discipline=tuple(self.discipline.check_doc(doc)),
             personal=tuple(
                 replace(item, start=item.start + offset, end=item.end + offset)
                 for item in self.privacy.find_in(doc, known_people)
+                if item.start + offset < end  # one that starts in the overlap is the next piece's
             ),
             topics=tuple(topics_of(doc)),
             concern=voices_concern(doc),
@@ -102,9 +107,16 @@ class AnswerReader:
 
 
 def merged(readings: Sequence[Reading]) -> Reading:
+    """One reading of the whole answer; what two overlapping pieces both found counts once."""
+    personal: list[PersonalItem] = []
+    reached = 0  # the items come in order of where they start
+    for item in (item for r in readings for item in r.personal):
+        if item.start >= reached:
+            personal.append(item)
+            reached = item.end
     return Reading(
-        discipline=tuple(flag for r in readings for flag in r.discipline),
-        personal=tuple(item for r in readings for item in r.personal),
+        discipline=tuple(dict.fromkeys(flag for r in readings for flag in r.discipline)),
+        personal=tuple(personal),
         topics=tuple(dict.fromkeys(topic for r in readings for topic in r.topics)),
         concern=any(r.concern for r in readings),
     )

@@ -29,6 +29,7 @@ class Limits:
     # number, and are refused for a while past the second. The right key is always let in.
     wrong_keys_slowed: str = "5/minute"
     wrong_keys_refused: str = "20/15 minutes"
+    wrong_keys_per_address: str = "60/15 minutes"  # for all plans together
     storage: str = "memory://"
 
     @classmethod
@@ -138,7 +139,7 @@ class Topology:
             "REDIS_HOST": self.redis_host,
             "REDIS_PORT": str(self.redis_port),
             "ACTION_SERVER_SECRET": self.action_secret,
-            "LINK_SECRET": self.settings.link_secret or self.action_secret_for_links,
+            "LINK_SECRET": self.settings.link_secret or self.derived_link_secret,
             # Several Rasa servers count the page's limits together, in Redis.
             "LIMIT_STORAGE": (f"redis://{self.redis_host}:{self.redis_port}/2" if self.lock_store == "redis"
                               else self.settings.limits.storage),
@@ -152,6 +153,6 @@ class Topology:
         return {**self.server_environment(), "SANIC_REQUEST_MAX_SIZE": str(REQUEST_MAX_SIZE)}
 
     @property
-    def action_secret_for_links(self) -> str:
+    def derived_link_secret(self) -> str:
         # A secret of its own, derived so that every Rasa server of one start agrees on it.
         return hashlib.sha256(f"download links\n{self.action_secret}".encode()).hexdigest()

@@ -331,13 +331,21 @@ def normalize_code(raw: str) -> str:
     return f"{letters}-{digits}" if letters and digits else raw.strip().upper()
 
 
-_CODE_IN_TEXT = re.compile(r"\b([A-Za-z]{3,10})[- ]?(\d{%d,%d})\b" % (MIN_CODE_DIGITS, MAX_CODE_DIGITS))
+# "ZEBRA-999" has a code's shape, typo or not; without the hyphen ("maple 417") only a code word
+# counts, so "resume our 2025 plan" names no plan.
+_DIGITS = r"(\d{%d,%d})\b" % (MIN_CODE_DIGITS, MAX_CODE_DIGITS)
+_CODE_IN_TEXT = re.compile(
+    rf"\b(?:([A-Za-z]{{3,10}})-{_DIGITS}|({'|'.join(CODE_WORDS)}) ?{_DIGITS})", re.IGNORECASE
+)
 
 
 def find_code(text: str) -> Optional[str]:
     """The plan code in a message such as 'resume plan maple 417', if there is one."""
     match = _CODE_IN_TEXT.search(text)
-    return f"{match.group(1).upper()}-{match.group(2)}" if match else None
+    if match is None:
+        return None
+    word, digits = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
+    return f"{word.upper()}-{digits}"
 
 
 # --- reading a plan as a whole ------------------------------------------------------------
@@ -497,7 +505,7 @@ def add_member(s: Session, plan: Plan, name: str, role: str) -> Member:
 
 
 def add_members(s: Session, plan: Plan, people: Iterable[Person]) -> None:
-    """A new plan's member list in one pass: each name is looked up in a dict, not the list."""
+    """A new plan's member list in one pass: each name is looked up in a set, not the list."""
     known = {m.name.casefold() for m in plan.members}
     for person in people:
         if person.name.casefold() not in known:

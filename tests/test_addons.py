@@ -1,14 +1,27 @@
-"""Our changes to how the Rasa server works (addons/) give Rasa's own answers: the event-type
-table resolves every name as Rasa's walk does, and the action-response check gives Rasa's
-verdict on valid and invalid responses."""
+"""Our changes to how the Rasa server works (addons/patches.py) take effect where Rasa calls them
+and give Rasa's own answers: the event-type table resolves every name as Rasa's walk does, and
+the action-response check gives Rasa's verdict on valid and invalid responses."""
+import asyncio
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
 import jsonschema
 import pytest
+import rasa.shared.utils.common
 from rasa.core.actions.action import RemoteAction
-from rasa.shared.core.events import Event
+from rasa.core.channels.channel import CollectingOutputChannel
+from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+from rasa.core.utils import read_endpoints_from_path
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import Event, SlotSet
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import all_subclasses
 
 import addons  # noqa: F401 - importing the package applies both changes, as in the Rasa server
+from addons import patches
 from addons.action_responses import check_the_schema_once
+from tests.servers import ROOT
 
 
 def walk(type_name: str):
@@ -76,3 +89,80 @@ def test_action_responses_get_rasas_verdict(description):
 def test_a_refused_response_says_what_to_do():
     with pytest.raises(jsonschema.ValidationError, match="make sure your response from the Action endpoint is valid"):
         RemoteAction("action_x", None)._validate_action_result(INVALID["a slot event without its slot's name"])
+
+
+# --- through Rasa's own callers --------------------------------------------------------------
+
+
+class ActionServerStandIn(BaseHTTPRequestHandler):
+    """Answers every call with `reply`, as an action server would, and keeps the headers."""
+
+    reply: dict = {}
+    seen: list = []
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        ActionServerStandIn.seen.append(dict(self.headers))
+        body = json.dumps(self.reply).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def action_endpoint(monkeypatch):
+    """The project's own endpoints.yml, read by Rasa, pointed at a stand-in on loopback."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), ActionServerStandIn)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("ACTION_SERVER_URL", f"http://127.0.0.1:{server.server_port}/webhook")
+    monkeypatch.setenv("ACTION_SERVER_SECRET", "the-secret")
+    for name, value in {"CONVERSATIONS_URL": "sqlite://", "TURNS_PER_SESSION": "4", "LOCK_STORE": "in_memory",
+                        "REDIS_HOST": "127.0.0.1", "REDIS_PORT": "6379"}.items():
+        monkeypatch.setenv(name, value)
+    ActionServerStandIn.seen = []
+    yield read_endpoints_from_path(str(ROOT / "endpoints.yml")).action
+    server.shutdown()
+
+
+def call(endpoint, reply: dict) -> list:
+    ActionServerStandIn.reply = reply
+    action = RemoteAction("action_take_answer", endpoint)
+    return asyncio.run(action.run(CollectingOutputChannel(), TemplatedNaturalLanguageGenerator({}),
+                                  DialogueStateTracker("someone", []), Domain.empty()))
+
+
+def counting(monkeypatch, module, name: str) -> list:
+    calls: list = []
+    original = getattr(module, name)
+
+    def counted(*args, **kwargs):
+        calls.append(name)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, counted)
+    return calls
+
+
+def test_an_action_call_uses_both_patches_and_sends_the_secret(action_endpoint, monkeypatch):
+    reply = {"events": [{"event": "slot", "name": "answer", "value": None}] * 20, "responses": [{"text": "Saved."}]}
+    call(action_endpoint, reply)  # the table fills on first use
+    # Rasa's own check calls jsonschema.validate; Rasa's own look-up walks all_subclasses per event.
+    validations = counting(monkeypatch, jsonschema, "validate")
+    walks = counting(monkeypatch, rasa.shared.utils.common, "all_subclasses")
+    events = call(action_endpoint, reply)
+    assert [e for e in events if isinstance(e, SlotSet)] == [SlotSet("answer", None)] * 20
+    assert validations == [] and walks == []
+    assert {h["Authorization"] for h in ActionServerStandIn.seen} == {"Bearer the-secret"}
+    with pytest.raises(Exception, match="make sure your response from the Action endpoint is valid"):
+        call(action_endpoint, INVALID["a slot event without its slot's name"])
+
+
+def test_another_rasa_release_is_refused_with_what_to_do():
+    with pytest.raises(patches.UnexpectedRasaVersion, match="update RASA_VERSION"):
+        patches.apply("3.7.0")
+    patches.apply()  # the release they were written for: applied once, again a no-op

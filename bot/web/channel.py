@@ -126,13 +126,14 @@ class MeetingPageInput(InputChannel):
                 return response.json({"error": f"That message is {len(text):,} characters long; the limit is "
                                                f"{MAX_ANSWER_LENGTH:,}. Nothing was saved: please send it in parts."},
                                      status=413)
+            # Counted before the key is checked: a request refused for its key is still a request.
+            too_many = await asyncio.to_thread(self.allowance.message, device, request.ip)
+            if too_many is not None:
+                return _refused(too_many)
             if code is not None:
                 refusal = await self._checked(request, code, key)
                 if refusal is not None:
                     return refusal
-            too_many = await asyncio.to_thread(self.allowance.message, device, request.ip)
-            if too_many is not None:
-                return _refused(too_many)
             plan = normalize_code(code) if code else None
             speaker = " ".join((_text(body.get("speaker")) or "").split())[:MAX_NAME_LENGTH]
             metadata = {

@@ -42,7 +42,6 @@ class Refusal:
 
 class Allowance:
     def __init__(self, limits: Limits) -> None:
-        self.rules = limits
         # The strategy holds its storage by a weak reference only: this keeps it alive.
         self.storage = storage_from_string(limits.storage)
         self.counter = MovingWindowRateLimiter(self.storage)
@@ -51,6 +50,7 @@ class Allowance:
         self.plans_per_address = parse(limits.plans_per_address)
         self.wrong_keys_slowed = parse(limits.wrong_keys_slowed)
         self.wrong_keys_refused = parse(limits.wrong_keys_refused)
+        self.wrong_keys_per_address = parse(limits.wrong_keys_per_address)
 
     def message(self, device: str, address: str) -> Optional[Refusal]:
         """Count one message; a refusal if the device or its address sent too many."""
@@ -71,13 +71,17 @@ class Allowance:
         self.counter.hit(self.plans_per_address, "plans", address)
 
     def wrong_key(self, code: str, address: str) -> tuple[bool, Optional[Refusal]]:
-        """Count a wrong key for this plan from this address: (whether to slow the reply,
-        a refusal once there were too many). The right key is never counted or refused."""
+        """Count a wrong key for this plan from this address, and from this address for any plan
+        (trying many plans is guessing too): (whether to slow the reply, a refusal once there
+        were too many). The right key is never counted or refused."""
         who = (code.upper(), address)
         refused = not self.counter.hit(self.wrong_keys_refused, "wrong-keys", *who)
+        anywhere = not self.counter.hit(self.wrong_keys_per_address, "wrong-keys-any-plan", address)
         slowed = not self.counter.hit(self.wrong_keys_slowed, "wrong-keys-slowed", *who)
-        if refused:
-            minutes = max(1, round(self._wait(self.wrong_keys_refused, "wrong-keys", *who) / 60))
+        if refused or anywhere:
+            rule, identifiers = ((self.wrong_keys_refused, ("wrong-keys", *who)) if refused
+                                 else (self.wrong_keys_per_address, ("wrong-keys-any-plan", address)))
+            minutes = max(1, round(self._wait(rule, *identifiers) / 60))
             return True, Refusal(
                 f"Too many wrong access keys for this plan from this address. Wait about {minutes} "
                 "minute(s), and check the key with whoever created the plan.",
@@ -103,11 +107,11 @@ class DownloadLinks:
         message = f"{code.upper()}\n{name}\n{expires}".encode()
         return hmac.new(self.secret, message, hashlib.sha256).hexdigest()
 
-    def query(self, code: str, name: str, now: Optional[float] = None) -> str:
-        expires = int((now or time.time()) + self.LIFETIME)
+    def query(self, code: str, name: str) -> str:
+        expires = int(time.time() + self.LIFETIME)
         return f"expires={expires}&signature={self.signature(code, name, expires)}"
 
     def valid(self, code: str, name: str, expires: str, signature: str) -> bool:
-        if not expires.isdigit() or int(expires) < time.time():
+        if not (expires.isascii() and expires.isdigit()) or int(expires) < time.time():
             return False
-        return hmac.compare_digest(self.signature(code, name, int(expires)), signature)
+        return hmac.compare_digest(self.signature(code, name, int(expires)).encode(), signature.encode())
