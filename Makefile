@@ -13,18 +13,18 @@ TRAINING  := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) 
 export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help install train run shell serve-prod test validate story-test bench audit clean
+.PHONY: help install train run shell serve-prod test lint validate story-test bench audit clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 install: $(STAMP) ## Create .venv with Python 3.10 and install the pinned requirements
-$(STAMP): requirements.txt constraints.txt scripts/find-python
+$(STAMP): requirements.txt requirements-dev.txt constraints.txt scripts/find-python
 	@PYTHON=$$(scripts/find-python) || exit 1; \
 	  echo "Creating $(VENV) with $$PYTHON"; \
 	  [ -x $(PY) ] || $$PYTHON -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip==24.0
-	$(PY) -m pip install --progress-bar off -r requirements.txt -c constraints.txt
+	$(PY) -m pip install --progress-bar off -r requirements.txt -r requirements-dev.txt -c constraints.txt
 	@touch $@
 
 train: $(MODEL) ## Train the model when the training data or config changed
@@ -48,7 +48,12 @@ validate: install ## Check the training data (rasa data validate)
 story-test: install train ## Run the test stories, failing on any prediction error
 	$(RASA) test core --stories tests/stories --model $(MODEL) --fail-on-prediction-errors --out results/stories
 
-test: install train validate story-test ## Set up and run every test
+lint: install ## Lint, import order and format (ruff), and the layering of bot/ (tests/test_layering.py)
+	$(VENV)/bin/ruff check bot actions addons rasa_sdk_plugins tests scripts
+	$(VENV)/bin/ruff format --check bot actions addons rasa_sdk_plugins tests scripts
+	$(PY) -m pytest -q -p no:cacheprovider tests/test_layering.py
+
+test: lint train validate story-test ## Set up and run every test (lint first: it is the fastest)
 	$(PY) -m pytest
 
 bench: install train ## Benchmark against Rasa's starter bot (about 6 min; results/bench.json)

@@ -1,9 +1,9 @@
 """Control phrases: they work at any point and are never stored as answers."""
+
 from __future__ import annotations
 
-from abc import abstractmethod
 import re
-from typing import List, Text
+from abc import abstractmethod
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -11,9 +11,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.runtime import PlanAction, PlannerAction, last_answer, plan_in_use, status_of, take_text
 from bot import replies
-from bot.members import parse_speaker
-from bot.planner import PlanState
-
+from bot.plans.members import parse_speaker
+from bot.plans.planner import PlanState
 
 ATTRIBUTED = re.compile(r"^[^:\n]{2,80}:\s*\S")
 
@@ -26,10 +25,9 @@ class _MoveOn(PlanAction):
     """Leaves the current question (answers kept, unanswered ones stay open)."""
 
     @abstractmethod
-    def moved(self, left: PlanState) -> str:
-        ...
+    def moved(self, left: PlanState) -> str: ...
 
-    def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         left = self.planner.state(code)
         if left.current is None:
             dispatcher.utter_message(text=replies.FINISHED)
@@ -40,7 +38,7 @@ class _MoveOn(PlanAction):
 
 
 class ActionSkipQuestion(_MoveOn):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_skip_question"
 
     def moved(self, left: PlanState) -> str:
@@ -50,7 +48,7 @@ class ActionSkipQuestion(_MoveOn):
 
 
 class ActionNextQuestion(_MoveOn):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_next_question"
 
     def moved(self, left: PlanState) -> str:
@@ -60,13 +58,13 @@ class ActionNextQuestion(_MoveOn):
 
 
 class ActionGoBack(PlanAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_go_back"
 
-    def without_plan(self) -> List[EventType]:
+    def without_plan(self) -> list[EventType]:
         return [SlotSet("plan_status", "missing")]
 
-    def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         before = self.planner.state(code).current
         state = self.planner.go_back(code)
         if before is not None and state.current == before:
@@ -77,10 +75,10 @@ class ActionGoBack(PlanAction):
 
 
 class ActionRepeatQuestion(PlanAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_repeat_question"
 
-    def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         if in_question(tracker):
             # The form asks again straight after this action; forgetting that the
             # question was asked makes it read the whole question.
@@ -97,10 +95,10 @@ class ActionRepeatQuestion(PlanAction):
 
 
 class ActionExplainQuestion(PlanAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_explain_question"
 
-    def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         question = self.planner.state(code).current
         text = replies.explanation(self.planner.guide, question) if question else replies.FINISHED
         dispatcher.utter_message(text=text)
@@ -108,10 +106,10 @@ class ActionExplainQuestion(PlanAction):
 
 
 class ActionReviewAnswers(PlanAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_review_answers"
 
-    def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         question = self.planner.state(code).current
         if question is None:
             dispatcher.utter_message(text=replies.progress_report(self.planner.progress(code)))
@@ -123,10 +121,10 @@ class ActionReviewAnswers(PlanAction):
 
 
 class ActionChangeAnswer(PlanAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_change_answer"
 
-    def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         answer = last_answer(self.planner, code, tracker)
         if answer is None:
             dispatcher.utter_message(text="There is no answer in this plan yet, so there is nothing to change.")
@@ -141,10 +139,10 @@ class ActionChangeAnswer(PlanAction):
 
 
 class ActionCancelChange(PlannerAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_cancel_change"
 
-    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         if tracker.get_slot("revising_answer_id"):
             dispatcher.utter_message(text="Kept the answer as it was.")
             return [SlotSet("revising_answer_id", None)]
@@ -153,47 +151,47 @@ class ActionCancelChange(PlannerAction):
 
 
 class ActionShowProgress(PlanAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_show_progress"
 
-    def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         dispatcher.utter_message(text=replies.progress_report(self.planner.progress(code)))
         return []
 
 
 class ActionExportDocuments(PlanAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_export_documents"
 
-    def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         dispatcher.utter_message(text=replies.exported(self.planner.export(code)))
         return []
 
 
 class ActionPause(PlannerAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_pause"
 
-    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         code = plan_in_use(tracker)
         dispatcher.utter_message(text=replies.paused(code) if code else replies.NO_PLAN)
         return [SlotSet("asked_question", None)]
 
 
 class ActionHelp(PlannerAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_help"
 
-    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         dispatcher.utter_message(text=replies.HELP)
         return []
 
 
 class ActionShowPlanCode(PlanAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_show_plan_code"
 
-    def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         dispatcher.utter_message(text=replies.plan_code(self.planner.state(code)))
         return []
 
@@ -201,10 +199,10 @@ class ActionShowPlanCode(PlanAction):
 class ActionSetSpeaker(PlannerAction):
     """'Officer Lee speaks next': later answers are attributed to Officer Lee."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_set_speaker"
 
-    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         text = tracker.latest_message.get("text") or ""
         person = parse_speaker(text)
         code = plan_in_use(tracker)

@@ -3,10 +3,10 @@ committee's text in `answer` (in `new_wording` while an answer is being changed)
 validate_question_form stores it and says what the form asks next by setting `question_prompt`,
 which the form speaks through its utter_ask_* response. So each turn of the loop is one call to
 the action server, and the plan's place stays in the database."""
+
 from __future__ import annotations
 
 import asyncio
-from typing import List, Optional, Text
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -15,8 +15,7 @@ from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 
 from actions.runtime import DomainDict, PlanAction, UsesPlanner, plan_in_use, take_text
 from bot import replies
-from bot.planner import PlanNotFound
-
+from bot.plans.planner import PlanNotFound
 
 # The form's slots that take the committee's text: an answer, or the new wording of one.
 TEXT_SLOTS = ("answer", "new_wording")
@@ -27,17 +26,19 @@ class ValidateQuestionForm(UsesPlanner, FormValidationAction):
     plan's position three times per turn (extraction, validation, next slot); this reads it
     once, in one worker thread."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_question_form"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         return await asyncio.to_thread(self.turn, dispatcher, tracker)
 
-    def turn(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    def turn(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         # The form fills its requested slot just before this runs when the committee's text
         # filled it. None means an action cleared it (a new plan, the end), not that someone typed.
         filled = {
-            slot: value for slot, value in tracker.slots_to_validate().items() if slot in TEXT_SLOTS and value is not None
+            slot: value
+            for slot, value in tracker.slots_to_validate().items()
+            if slot in TEXT_SLOTS and value is not None
         }
         typed = next(iter(filled.values()), None)
         if typed is None and replying_to_a_message(tracker):
@@ -45,7 +46,7 @@ class ValidateQuestionForm(UsesPlanner, FormValidationAction):
             # Rasa rejects the form and the rules answer. The form runs again afterwards.
             return []
         # Emptying the slot keeps the form on the question, ready for the next member.
-        events: List[EventType] = [SlotSet(slot, None) for slot in filled]
+        events: list[EventType] = [SlotSet(slot, None) for slot in filled]
         code = plan_in_use(tracker)
         if not code:
             if typed is not None:
@@ -55,12 +56,16 @@ class ValidateQuestionForm(UsesPlanner, FormValidationAction):
             return events + self.on_plan(code, typed, dispatcher, tracker)
         except PlanNotFound:
             dispatcher.utter_message(text=replies.plan_not_found(code))
-            return events + [SlotSet("plan_code", None), SlotSet("plan_status", "missing"), SlotSet(REQUESTED_SLOT, None)]
+            return events + [
+                SlotSet("plan_code", None),
+                SlotSet("plan_status", "missing"),
+                SlotSet(REQUESTED_SLOT, None),
+            ]
 
     def on_plan(
-        self, code: str, typed: Optional[str], dispatcher: CollectingDispatcher, tracker: Tracker
-    ) -> List[EventType]:
-        events: List[EventType] = []
+        self, code: str, typed: str | None, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> list[EventType]:
+        events: list[EventType] = []
         revising = tracker.get_slot("revising_answer_id")
         position = self.planner.position(code)
         if position.current is not None and typed is not None:
@@ -103,10 +108,10 @@ def replying_to_a_message(tracker: Tracker) -> bool:
 class ActionFinishPlan(PlanAction):
     """Every question has been passed: compile both documents and say where they are."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_finish_plan"
 
-    def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         files = self.planner.export(code)
         dispatcher.utter_message(text=replies.finished(self.planner.progress(code), files))
         dispatcher.utter_message(text=replies.completeness(self.planner.review(code), self.planner.guide))
@@ -117,10 +122,10 @@ class ActionFinishPlan(PlanAction):
 class ActionTakeAnswer(PlanAction):
     """Free text while no question is open (the discussion is paused): it is still kept."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_take_answer"
 
-    def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         text = tracker.latest_message.get("text") or ""
         slots = take_text(self.planner, code, text, tracker, dispatcher, stray=True)
         return [SlotSet(name, value) for name, value in slots.items()]

@@ -1,8 +1,7 @@
 """The guidance at work on the plan: the completeness review, going to its first gap, and
 keeping an answer the discipline guardrail flagged."""
-from __future__ import annotations
 
-from typing import List, Text
+from __future__ import annotations
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -10,16 +9,16 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.runtime import PlanAction, last_answer, status_of
 from bot import replies
-from bot.planner import AnswerRejected
+from bot.plans.planner import AnswerRejected
 
 
 class ActionCheckPlan(PlanAction):
     """“What is missing?”: the plan against the COPS MOU elements and the SECURe steps."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_check_plan"
 
-    def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         dispatcher.utter_message(text=replies.completeness(self.planner.review(code), self.planner.guide))
         return []
 
@@ -27,13 +26,13 @@ class ActionCheckPlan(PlanAction):
 class ActionGoToGap(PlanAction):
     """“Take us there”: to the first flagged answer or gap the review found."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_go_to_gap"
 
-    def without_plan(self) -> List[EventType]:
+    def without_plan(self) -> list[EventType]:
         return [SlotSet("plan_status", "missing")]
 
-    def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         stop = self.planner.review(code).first_stop()
         if stop is None:
             dispatcher.utter_message(text="The review found nothing missing, so there is no gap to go to.")
@@ -48,10 +47,10 @@ class ActionGoToGap(PlanAction):
 class ActionKeepAnswer(PlanAction):
     """“Keep it as written”: the committee confirms a flagged answer after the warning."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_keep_answer"
 
-    def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         answer = last_answer(self.planner, code, tracker)
         if answer is None:
             dispatcher.utter_message(text="There is no answer yet to keep.")

@@ -5,23 +5,24 @@ rasa-sdk builds each action class itself, with no arguments, so the action serve
 Planner (engine, session factory, guide) is built on first use here: this module is the
 action server's composition root. Tests pass their own Planner to each action instead.
 """
+
 from __future__ import annotations
 
 import asyncio
 from abc import ABCMeta, abstractmethod
 from functools import lru_cache
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot import replies
-from bot.planner import AnswerRejected, NoOpenQuestion, Planner, PlanNotFound, PlanState
+from bot.plans.planner import AnswerRejected, NoOpenQuestion, Planner, PlanNotFound, PlanState
+from bot.plans.views import AnswerView
 from bot.settings import Settings
-from bot.storage import AnswerView
 
-DomainDict = Dict[Text, Any]
+DomainDict = dict[str, Any]
 
 
 @lru_cache(maxsize=1)
@@ -30,7 +31,7 @@ def shared_planner() -> Planner:
 
 
 class UsesPlanner:
-    def __init__(self, planner: Optional[Planner] = None) -> None:
+    def __init__(self, planner: Planner | None = None) -> None:
         self._planner = planner
 
     @property
@@ -44,23 +45,19 @@ class PlannerAction(UsesPlanner, Action, metaclass=ABCMeta):
     are not registered by the action server."""
 
     @abstractmethod
-    def name(self) -> Text:
-        ...
+    def name(self) -> str: ...
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         return await asyncio.to_thread(self.act, dispatcher, tracker)
 
     @abstractmethod
-    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
-        ...
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]: ...
 
 
 class PlanAction(PlannerAction):
     """An action about the plan this conversation has open."""
 
-    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         code = plan_in_use(tracker)
         if not code:
             dispatcher.utter_message(text=replies.NO_PLAN)
@@ -71,20 +68,17 @@ class PlanAction(PlannerAction):
             dispatcher.utter_message(text=replies.plan_not_found(code))
             return [SlotSet("plan_code", None), SlotSet("plan_status", "missing")]
 
-    def without_plan(self) -> List[EventType]:
+    def without_plan(self) -> list[EventType]:
         return []
 
     @abstractmethod
-    def with_plan(
-        self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker
-    ) -> List[EventType]:
-        ...
+    def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]: ...
 
 
 MEETING_PAGE = "meeting"  # bot.web.channel.MeetingPageInput.name()
 
 
-def plan_in_use(tracker: Tracker) -> Optional[str]:
+def plan_in_use(tracker: Tracker) -> str | None:
     """The plan this message may act on. On the meeting page: only the plan whose code and key
     the channel checked for this very message, or one this turn itself bound (a plan just
     created or opened); a device id and the conversation's memory prove nothing. Elsewhere (the
@@ -100,7 +94,7 @@ def plan_in_use(tracker: Tracker) -> Optional[str]:
     return verified
 
 
-def message_metadata(tracker: Tracker) -> Dict[Text, Any]:
+def message_metadata(tracker: Tracker) -> dict[str, Any]:
     """What the channel sent with the latest message (the meeting page: the plan it is
     bound to, after checking the key, and who is speaking)."""
     for event in reversed(tracker.events):
@@ -109,7 +103,7 @@ def message_metadata(tracker: Tracker) -> Dict[Text, Any]:
     return {}
 
 
-def last_answer(planner: Planner, code: str, tracker: Tracker) -> Optional[AnswerView]:
+def last_answer(planner: Planner, code: str, tracker: Tracker) -> AnswerView | None:
     """The answer this conversation gave or changed last (else the plan's latest)."""
     last_id = tracker.get_slot("last_answer_id")
     return planner.last_answer(code, int(last_id) if last_id else None)
@@ -120,9 +114,13 @@ def status_of(state: PlanState) -> str:
 
 
 def take_text(
-    planner: Planner, code: str, text: str, tracker: Tracker, dispatcher: CollectingDispatcher,
+    planner: Planner,
+    code: str,
+    text: str,
+    tracker: Tracker,
+    dispatcher: CollectingDispatcher,
     stray: bool = False,
-) -> Dict[Text, Any]:
+) -> dict[str, Any]:
     """Store what the committee typed: as new wording of the answer being changed, or as a
     new answer to the current question. Returns the slots to set. The answer is committed
     before this returns, so before the bot replies."""

@@ -1,7 +1,8 @@
 """Starting a plan (plan_setup_form) and opening an existing one by its plan code."""
+
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -10,14 +11,15 @@ from rasa_sdk.forms import FormValidationAction
 
 from actions.runtime import MEETING_PAGE, DomainDict, PlannerAction, message_metadata, plan_in_use, status_of
 from bot import replies
-from bot.planner import PlanNotFound, PlanRefused, members_in
-from bot.storage import MAX_NAME_LENGTH, find_code
+from bot.plans.codes import find_code
+from bot.plans.planner import PlanNotFound, PlanRefused, members_in
+from bot.plans.views import MAX_NAME_LENGTH
 
 SETUP_SLOTS = ("school_partner", "agency_partner", "members_text")
 NOBODY_YET = {"none", "no", "nobody", "skip", "later", "n/a", "na", "-"}
 
 
-def conversation_reset(code: str, status: str) -> List[EventType]:
+def conversation_reset(code: str, status: str) -> list[EventType]:
     """A conversation moving to a plan forgets what belonged to the previous one."""
     return [
         SlotSet("plan_code", code),
@@ -30,7 +32,7 @@ def conversation_reset(code: str, status: str) -> List[EventType]:
 
 
 class ValidatePlanSetupForm(FormValidationAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_plan_setup_form"
 
     def _partner(self, value: Any, what: str, dispatcher: CollectingDispatcher) -> Any:
@@ -49,17 +51,17 @@ class ValidatePlanSetupForm(FormValidationAction):
 
     def validate_school_partner(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> dict[str, Any]:
         return {"school_partner": self._partner(value, "school or district", dispatcher)}
 
     def validate_agency_partner(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> dict[str, Any]:
         return {"agency_partner": self._partner(value, "law enforcement agency", dispatcher)}
 
     def validate_members_text(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> dict[str, Any]:
         if value is None:
             return {"members_text": None}
         text = str(value).strip()
@@ -77,20 +79,20 @@ def new_plans_allowed(tracker: Tracker) -> bool:
 
 
 class ActionResetSetup(PlannerAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_reset_setup"
 
-    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         if not new_plans_allowed(tracker):  # said now, before anyone types the partners' names
             dispatcher.utter_message(text=replies.TOO_MANY_NEW_PLANS)
         return [SlotSet(slot, None) for slot in SETUP_SLOTS]
 
 
 class ActionCancelSetup(PlannerAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_cancel_setup"
 
-    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         dispatcher.utter_message(
             text="Setting up the new plan is stopped; no plan was created. "
             "Say “start a new plan” to begin again, or “resume” with a plan code."
@@ -99,10 +101,10 @@ class ActionCancelSetup(PlannerAction):
 
 
 class ActionCreatePlan(PlannerAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_create_plan"
 
-    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         if not new_plans_allowed(tracker):
             dispatcher.utter_message(text=replies.TOO_MANY_NEW_PLANS)
             return [SlotSet(slot, None) for slot in SETUP_SLOTS]
@@ -130,10 +132,10 @@ class ActionCreatePlan(PlannerAction):
 class ActionResumePlan(PlannerAction):
     """'resume MAPLE-417' opens that plan; a bare 'continue' reopens the plan in use."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_resume_plan"
 
-    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         said = find_code(tracker.latest_message.get("text") or "")
         current = plan_in_use(tracker)
         if tracker.get_latest_input_channel() == MEETING_PAGE:
@@ -144,7 +146,9 @@ class ActionResumePlan(PlannerAction):
             said = current
         code = said or current
         if not code:
-            dispatcher.utter_message(text="Which plan? Say “resume” followed by your plan code, for example “resume MAPLE-417”.")
+            dispatcher.utter_message(
+                text="Which plan? Say “resume” followed by your plan code, for example “resume MAPLE-417”."
+            )
             return [SlotSet("plan_status", "missing")]
         try:
             state = self.planner.state(code)

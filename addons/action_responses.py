@@ -11,9 +11,11 @@ per message, for two reasons:
 
 Every response is still validated, with Rasa's error message.
 """
+
 from __future__ import annotations
 
-from typing import Any, Dict, Iterator, Text
+from collections.abc import Iterator
+from typing import Any
 
 from jsonschema import exceptions, validators
 from rasa.core.actions.action import RemoteAction
@@ -28,8 +30,7 @@ def check_the_schema_once() -> None:
     any_event = kind(event_schema)
     shared = {key: value for key, value in event_schema.items() if key != "oneOf"}
     by_name = {
-        branch["properties"]["event"]["const"]: kind({"allOf": [shared, branch]})
-        for branch in event_schema["oneOf"]
+        branch["properties"]["event"]["const"]: kind({"allOf": [shared, branch]}) for branch in event_schema["oneOf"]
     }
     # The response with its events checked one by one below.
     envelope = kind({**schema, "properties": {**schema["properties"], "events": {"type": "array"}}})
@@ -42,7 +43,7 @@ def check_the_schema_once() -> None:
             checker = by_name.get(name, any_event) if isinstance(name, str) else any_event
             yield from checker.iter_errors(event)
 
-    def validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool:
+    def validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
         error = exceptions.best_match(errors(result))
         if error is not None:
             error.message += (

@@ -13,10 +13,11 @@ It runs right after the intent classifier: the FAQ selector then reads only mess
 taken as questions, and the fallback after it decides on the classifier's confidence and
 ranking alone, which this leaves as they were.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -26,24 +27,65 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-
 # One to five words before a colon, then the answer: "Ms. Ortiz: we agree".
 SPEAKER_PREFIX = re.compile(r"^\s*[^\s:?]+(?: [^\s:?]+){0,4}:\s*\S")
 
 
 # How a question opens, when it does not end with "?".
 QUESTION_OPENERS = {
-    "what", "what's", "whats", "how", "how's", "who", "who's", "whom", "whose", "why", "when", "where",
-    "which", "can", "could", "should", "would", "will", "is", "are", "does", "do", "did", "may", "must",
-    "any", "quick", "question", "faq", "meaning", "definition",
+    "what",
+    "what's",
+    "whats",
+    "how",
+    "how's",
+    "who",
+    "who's",
+    "whom",
+    "whose",
+    "why",
+    "when",
+    "where",
+    "which",
+    "can",
+    "could",
+    "should",
+    "would",
+    "will",
+    "is",
+    "are",
+    "does",
+    "do",
+    "did",
+    "may",
+    "must",
+    "any",
+    "quick",
+    "question",
+    "faq",
+    "meaning",
+    "definition",
 }
 # A request to the assistant ("explain the four roles", "tell us about FERPA"). The same verbs
 # open answers in the imperative ("Explain to students what the SRO does", "Help students who
 # struggle..."), so the word after the verb decides.
 REQUEST_VERBS = {"tell", "explain", "define", "describe", "list", "give", "walk", "remind", "show", "help", "find"}
 REQUEST_OBJECTS = {
-    "me", "us", "about", "the", "a", "an", "our", "what", "what's", "how", "who", "why", "when", "where",
-    "which", "whether",
+    "me",
+    "us",
+    "about",
+    "the",
+    "a",
+    "an",
+    "our",
+    "what",
+    "what's",
+    "how",
+    "who",
+    "why",
+    "when",
+    "where",
+    "which",
+    "whether",
 }
 
 
@@ -63,11 +105,11 @@ def looks_like_a_question(text: str) -> bool:
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class LongMessageIsAnswer(GraphComponent, IntentClassifier):
     @classmethod
-    def required_components(cls) -> List[type]:
+    def required_components(cls) -> list[type]:
         return [IntentClassifier]
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {
             "answer_intent": "give_answer",
             # Commands in the training data have at most 8 words; some carry a name or code.
@@ -79,17 +121,20 @@ class LongMessageIsAnswer(GraphComponent, IntentClassifier):
             "question_intents": ["faq", "out_of_scope"],
         }
 
-    def __init__(self, config: Dict[Text, Any]) -> None:
+    def __init__(self, config: dict[str, Any]) -> None:
         self.config = config
 
     @classmethod
     def create(
-        cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "LongMessageIsAnswer":
+    ) -> LongMessageIsAnswer:
         return cls(config)
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         answer = self.config["answer_intent"]
         for message in messages:
             intent = message.get(INTENT) or {}

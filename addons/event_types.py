@@ -4,9 +4,8 @@ the conversation's latest session from the store and sends it to the action serv
 walk ran for hundreds of events per message: measured with py-spy, about a tenth of the Rasa
 server's CPU. Here the names are looked up in a table instead, built from the same walk and
 built again when a name is missing (an Event class imported after the first look-up)."""
-from __future__ import annotations
 
-from typing import Dict, Optional, Text, Type
+from __future__ import annotations
 
 from rasa.shared.core.events import Event
 from rasa.shared.utils.common import all_subclasses
@@ -14,9 +13,9 @@ from rasa.shared.utils.common import all_subclasses
 
 def look_up_event_types_in_a_table() -> None:
     walk_every_time = Event.resolve_by_type
-    table: Dict[Text, Type[Event]] = {}
+    table: dict[str, type[Event]] = {}
 
-    def resolve_by_type(type_name: Text, default: Optional[Type[Event]] = None) -> Optional[Type[Event]]:
+    def resolve_by_type(type_name: str, default: type[Event] | None = None) -> type[Event] | None:
         found = table.get(type_name)
         if found is None:
             for cls in all_subclasses(Event):

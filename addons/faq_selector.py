@@ -6,9 +6,8 @@ Rasa's language understanding, yet only the `faq` intent ever uses its pick. Ras
 every message, answers and control phrases included; here it runs only on messages whose
 intent is its retrieval intent. Training is ResponseSelector's own.
 """
-from __future__ import annotations
 
-from typing import List
+from __future__ import annotations
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.selectors.response_selector import ResponseSelector
@@ -18,7 +17,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class FaqSelector(ResponseSelector):
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         asked = [m for m in messages if (m.get(INTENT) or {}).get(INTENT_NAME_KEY) == self.retrieval_intent]
         super().process(asked)
         return messages

@@ -6,9 +6,10 @@ the whole text). So the featurizers and classifiers need only a message's openin
 answer then costs them what a 24-word one does. Only the message text is cut; response texts
 (the FAQ answers the ResponseSelector learns) keep every word.
 """
+
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.tokenizers.tokenizer import Token
@@ -20,12 +21,12 @@ from rasa.shared.nlu.training_data.message import Message
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
 class FirstWordsTokenizer(WhitespaceTokenizer):
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         # No word of a command is longer than 40 characters; a 200,000-character "word" would
         # cost the character n-gram featurizer seconds of the Rasa server's event loop.
         return {**WhitespaceTokenizer.get_default_config(), "max_tokens": 24, "max_token_chars": 40}
 
-    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
+    def tokenize(self, message: Message, attribute: str) -> list[Token]:
         tokens = super().tokenize(message, attribute)
         if attribute != TEXT:
             return tokens

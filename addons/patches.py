@@ -12,6 +12,7 @@ they are written for one Rasa release and refuse any other: on an upgrade, re-re
 of those two methods, re-measure, and update RASA_VERSION. tests/test_addons.py drives both
 through Rasa's own callers, so a patch that no longer takes effect fails there.
 """
+
 from __future__ import annotations
 
 import logging
@@ -44,5 +45,8 @@ def apply(version: str = rasa.__version__) -> None:
     check_the_schema_once()
     look_up_event_types_in_a_table()
     _applied = True
-    logger.info("Rasa %s patched for speed (addons/patches.py): action responses checked per event type, "
-                "event types looked up in a table.", version)
+    logger.info(
+        "Rasa %s patched for speed (addons/patches.py): action responses checked per event type, "
+        "event types looked up in a table.",
+        version,
+    )

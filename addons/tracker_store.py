@@ -9,11 +9,12 @@ closes it and opens a new session that carries every slot and the open question 
 Rasa does when a session expires, plus the loop, which Rasa's own session start drops. The
 SQL store loads only the latest session, so the cost per turn stays flat.
 """
+
 from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.constants import ACTION_LISTEN_NAME, REQUESTED_SLOT
@@ -35,8 +36,13 @@ class RollingSQLTrackerStore(SQLTrackerStore):
     """Configured in endpoints.yml by one database URL (`url:`, which Rasa passes on as `host`
     and reads whole), in the form DATABASE_URL takes: sqlite:///var/conversations.db, ..."""
 
-    def __init__(self, domain: Optional[Domain] = None, host: Optional[Text] = None,
-                 turns_per_session: int = DEFAULT_TURNS_PER_SESSION, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        domain: Domain | None = None,
+        host: str | None = None,
+        turns_per_session: int = DEFAULT_TURNS_PER_SESSION,
+        **kwargs: Any,
+    ) -> None:
         url = make_url(host) if host and "://" in host else None
         sqlite_file = url is not None and url.get_backend_name() == "sqlite" and bool(url.database)
         if sqlite_file:
@@ -55,7 +61,9 @@ class RollingSQLTrackerStore(SQLTrackerStore):
         PostgreSQL know IF NOT EXISTS, so every server may run this at start."""
         try:
             with self.engine.begin() as connection:
-                connection.execute(text("CREATE INDEX IF NOT EXISTS events_by_sender_and_time ON events (sender_id, timestamp)"))
+                connection.execute(
+                    text("CREATE INDEX IF NOT EXISTS events_by_sender_and_time ON events (sender_id, timestamp)")
+                )
         except DBAPIError as error:
             # PostgreSQL can refuse the second of two servers creating it at the same instant;
             # without the index everything works, only slower.
@@ -72,12 +80,12 @@ class RollingSQLTrackerStore(SQLTrackerStore):
         event.listen(self.engine, "connect", _wal_without_waiting_for_the_disk)
         self.sessionmaker = sessionmaker(bind=self.engine)
 
-    async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         tracker = await super().retrieve(sender_id)
         if tracker is None or not self.session_is_full(tracker):
             return tracker
-        for event in next_session(tracker):
-            tracker.update(event)
+        for carried in next_session(tracker):
+            tracker.update(carried)
         await self.save(tracker)  # stores only the new session's events
         return await super().retrieve(sender_id)
 
@@ -98,12 +106,12 @@ def _wal_without_waiting_for_the_disk(dbapi_connection: Any, _record: Any) -> No
     cursor.close()
 
 
-def next_session(tracker: DialogueStateTracker) -> List[Event]:
+def next_session(tracker: DialogueStateTracker) -> list[Event]:
     """The events that open a new session in the state `tracker` is in now."""
-    slots: Dict[Text, Any] = {
+    slots: dict[str, Any] = {
         name: slot.value for name, slot in tracker.slots.items() if slot.value != slot.initial_value
     }
-    events: List[Event] = [SessionStarted()]
+    events: list[Event] = [SessionStarted()]
     events += [SlotSet(name, value) for name, value in slots.items() if name != REQUESTED_SLOT]
     loop = tracker.active_loop_name
     if loop:

@@ -3,11 +3,13 @@
 The guide drives the whole conversation. A new question is a new entry in guide.yml;
 nothing in the Rasa files names a question.
 """
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import Any
 
 import yaml
 
@@ -30,9 +32,9 @@ class Question:
     source: str
     section_id: str
     feeds: tuple[str, ...] = ()
-    clause: Optional[str] = None
-    placeholder: Optional[str] = None
-    special: Optional[str] = None
+    clause: str | None = None
+    placeholder: str | None = None
+    special: str | None = None
     options: tuple[str, ...] = ()
 
 
@@ -96,12 +98,12 @@ class Guide:
         """0-based place of a question in the discussion order."""
         return [q.id for q in self.questions].index(question_id)
 
-    def after(self, question_id: str) -> Optional[Question]:
+    def after(self, question_id: str) -> Question | None:
         questions = self.questions
         index = self.position(question_id) + 1
         return questions[index] if index < len(questions) else None
 
-    def before(self, question_id: Optional[str]) -> Optional[Question]:
+    def before(self, question_id: str | None) -> Question | None:
         questions = self.questions
         index = len(questions) if question_id is None else self.position(question_id)
         return questions[index - 1] if index > 0 else None
@@ -149,15 +151,12 @@ def load_guide(path: Path = GUIDE_PATH) -> Guide:
             _build(Question, q, f"question {q.get('id', '?')}", section_id=section_id)
             for q in section_raw.get("questions", [])
         )
-        sections.append(
-            _build(Section, {**section_raw, "questions": questions}, f"section {section_id}")
-        )
+        sections.append(_build(Section, {**section_raw, "questions": questions}, f"section {section_id}"))
     guide = Guide(
         title=raw["title"],
         sources=dict(raw["sources"]),
         standing_clauses=tuple(
-            _build(StandingClause, c, f"clause {c.get('id', '?')}")
-            for c in raw.get("standing_clauses", [])
+            _build(StandingClause, c, f"clause {c.get('id', '?')}") for c in raw.get("standing_clauses", [])
         ),
         sections=tuple(sections),
         checks=tuple(_build(Check, c, f"check {c.get('id', '?')}") for c in raw.get("checks", [])),

@@ -9,6 +9,7 @@ any server starts. Rasa server i talks to action server i mod M; a load balancer
 Rasa servers should keep each conversation on one of them (README, "Beyond one machine").
 A server that stops is reported; the others carry on. Ctrl-C stops them all.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,12 +21,12 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional, Sequence
 
-from bot import storage
 from bot.settings import LOOPBACK, PROJECT_ROOT, Topology
+from bot.storage import database
 
 RASA = Path(sys.executable).with_name("rasa")
 MODEL = PROJECT_ROOT / "models" / "planner.tar.gz"
@@ -49,8 +50,14 @@ class Server:
 def start(role: str, port: int, command: Sequence[str], env: dict, health: str) -> Server:
     LOGS.mkdir(exist_ok=True)
     log = LOGS / f"{role.replace(' ', '-')}.log"
-    process = subprocess.Popen(list(command), cwd=PROJECT_ROOT, env=env, stdout=log.open("ab"),
-                               stderr=subprocess.STDOUT, start_new_session=True)
+    process = subprocess.Popen(
+        list(command),
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     return Server(role, port, process, log, health)
 
 
@@ -58,8 +65,9 @@ def wait_until_up(server: Server) -> None:
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
-            raise SystemExit(f"The {server.role} stopped while starting (exit {server.process.returncode}); "
-                             f"see {server.log}.")
+            raise SystemExit(
+                f"The {server.role} stopped while starting (exit {server.process.returncode}); see {server.log}."
+            )
         try:
             # A readiness probe over loopback: the room's certificate need not name 127.0.0.1.
             with urllib.request.urlopen(server.health, timeout=2, context=ssl._create_unverified_context()):
@@ -70,19 +78,24 @@ def wait_until_up(server: Server) -> None:
 
 
 def environment(topology: Topology) -> dict:
-    env = {**os.environ, **topology.server_environment(), "RASA_TELEMETRY_ENABLED": "false",
-           "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "PYTHONWARNINGS": "ignore"}
+    env = {
+        **os.environ,
+        **topology.server_environment(),
+        "RASA_TELEMETRY_ENABLED": "false",
+        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+        "PYTHONWARNINGS": "ignore",
+    }
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))
     return env
 
 
 def prepare_database(topology: Topology) -> None:
     url = topology.settings.database_url
-    created = storage.ensure_database(url)
-    revision = storage.migrate(storage.make_engine(url))
-    print(f"Plans and answers: {storage.safe_url(url)}{' (created)' if created else ''}, schema {revision}.")
+    created = database.ensure_database(url)
+    revision = database.migrate(database.make_engine(url))
+    print(f"Plans and answers: {database.safe_url(url)}{' (created)' if created else ''}, schema {revision}.")
     if topology.conversations_url != url:
-        storage.ensure_database(topology.conversations_url)
+        database.ensure_database(topology.conversations_url)
 
 
 def launch(topology: Topology, shell: bool = False) -> int:
@@ -104,31 +117,66 @@ def launch(topology: Topology, shell: bool = False) -> int:
         action_env = {**env, "SANIC_HOST": topology.action_host}
         for i in range(topology.action_servers):
             port = topology.action_port + i
-            servers.append(start(f"action server {i + 1}", port, [str(RASA), "run", "actions", "--port", str(port)],
-                                 action_env, f"http://{reachable(topology.action_host)}:{port}/health"))
+            servers.append(
+                start(
+                    f"action server {i + 1}",
+                    port,
+                    [str(RASA), "run", "actions", "--port", str(port)],
+                    action_env,
+                    f"http://{reachable(topology.action_host)}:{port}/health",
+                )
+            )
         for server in servers:
             wait_until_up(server)
-        print(f"Conversations: {storage.safe_url(topology.conversations_url)}, lock store {topology.lock_store}, "
-              f"a new Rasa session every {topology.turns_per_session} messages.")
+        print(
+            f"Conversations: {database.safe_url(topology.conversations_url)}, lock store {topology.lock_store}, "
+            f"a new Rasa session every {topology.turns_per_session} messages."
+        )
         if shell:
             print("Type “start a new plan” to begin, “help” for what you can say, /stop to leave.")
             # The terminal chat is the operator's: its REST channel stays on loopback, whatever HOST says.
             shell_env = {**rasa_env, "ACTION_SERVER_URL": action_url(topology, topology.action_port)}
-            return subprocess.run([str(RASA), "shell", "--model", str(MODEL), "--endpoints", "endpoints.yml",
-                                   "--interface", LOOPBACK], cwd=PROJECT_ROOT, env=shell_env).returncode
+            return subprocess.run(
+                [str(RASA), "shell", "--model", str(MODEL), "--endpoints", "endpoints.yml", "--interface", LOOPBACK],
+                cwd=PROJECT_ROOT,
+                env=shell_env,
+            ).returncode
         # Rasa's HTTP API (conversations, models) only behind a token, and then only for whoever holds it.
         api = ["--enable-api", "--auth-token", topology.api_token] if topology.api_token else []
-        tls = (["--ssl-certificate", topology.tls_certificate, "--ssl-keyfile", topology.tls_key or ""]
-               if topology.tls_certificate else [])
+        tls = (
+            ["--ssl-certificate", topology.tls_certificate, "--ssl-keyfile", topology.tls_key or ""]
+            if topology.tls_certificate
+            else []
+        )
         replicas = []
         for i in range(topology.replicas):
             port = topology.port + i
             action_port = topology.action_port + i % topology.action_servers
             replica_env = {**rasa_env, "ACTION_SERVER_URL": action_url(topology, action_port)}
-            replicas.append(start(f"rasa server {i + 1}", port, [
-                str(RASA), "run", "--model", str(MODEL), "--endpoints", "endpoints.yml",
-                "--credentials", "credentials.yml", "--port", str(port), "--interface", topology.host,
-                *api, *tls], replica_env, f"{topology.scheme}://{reachable(topology.host)}:{port}/"))
+            replicas.append(
+                start(
+                    f"rasa server {i + 1}",
+                    port,
+                    [
+                        str(RASA),
+                        "run",
+                        "--model",
+                        str(MODEL),
+                        "--endpoints",
+                        "endpoints.yml",
+                        "--credentials",
+                        "credentials.yml",
+                        "--port",
+                        str(port),
+                        "--interface",
+                        topology.host,
+                        *api,
+                        *tls,
+                    ],
+                    replica_env,
+                    f"{topology.scheme}://{reachable(topology.host)}:{port}/",
+                )
+            )
         servers += replicas
         print(f"Starting {len(replicas)} Rasa server{'s' if len(replicas) > 1 else ''} (about 20 s)...")
         for server in replicas:
@@ -162,14 +210,20 @@ def action_url(topology: Topology, port: int) -> str:
 def sharing_note(topology: Topology) -> str:
     """What the operator needs to know about who can reach the page."""
     if not topology.shared:
-        return ("  Only this computer can open it. To let the room's devices join, start with HOST=0.0.0.0\n"
-                "  (anyone on the network can then reach the page; each plan still needs its code and key),\n"
-                "  best with TLS_CERTIFICATE and TLS_KEY set so the page is encrypted (README, “Sharing the page”).")
-    note = (f"  Shared on {topology.host}: devices on the network open "
-            f"{topology.scheme}://<this computer's address>:<port>/webhooks/meeting/; each plan needs its code and key.")
+        return (
+            "  Only this computer can open it. To let the room's devices join, start with HOST=0.0.0.0\n"
+            "  (anyone on the network can then reach the page; each plan still needs its code and key),\n"
+            "  best with TLS_CERTIFICATE and TLS_KEY set so the page is encrypted (README, “Sharing the page”)."
+        )
+    note = (
+        f"  Shared on {topology.host}: devices on the network open "
+        f"{topology.scheme}://<this computer's address>:<port>/webhooks/meeting/; each plan needs its code and key."
+    )
     if not topology.tls_certificate:
-        note += ("\n  Warning: without TLS_CERTIFICATE and TLS_KEY, answers and access keys cross the network "
-                 "unencrypted (README, “Sharing the page”).")
+        note += (
+            "\n  Warning: without TLS_CERTIFICATE and TLS_KEY, answers and access keys cross the network "
+            "unencrypted (README, “Sharing the page”)."
+        )
     return note
 
 
@@ -180,8 +234,11 @@ def watch(servers: list[Server]) -> None:
         for server in list(running):
             if server.process.poll() is not None:
                 running.remove(server)
-                print(f"The {server.role} (port {server.port}) stopped with exit code {server.process.returncode}; "
-                      f"{len(running)} server(s) still running. See {server.log}.", flush=True)
+                print(
+                    f"The {server.role} (port {server.port}) stopped with exit code {server.process.returncode}; "
+                    f"{len(running)} server(s) still running. See {server.log}.",
+                    flush=True,
+                )
         time.sleep(1)
 
 
@@ -199,12 +256,13 @@ def interrupt(*_: object) -> None:
     raise KeyboardInterrupt
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.launcher", description=__doc__.splitlines()[0])
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--shell", action="store_true", help="chat in this terminal instead of the meeting page")
-    mode.add_argument("--production", action="store_true",
-                      help="PostgreSQL, Redis and several servers (defaults in bot/settings.py)")
+    mode.add_argument(
+        "--production", action="store_true", help="PostgreSQL, Redis and several servers (defaults in bot/settings.py)"
+    )
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, interrupt)
     return launch(Topology.from_environment(production=args.production), shell=args.shell)

@@ -1,14 +1,15 @@
 """What the assistant says, in the committee's language. Plain functions of plan data, so
 the wording is testable without Rasa and the same in every channel."""
+
 from __future__ import annotations
 
-from typing import Iterable, Optional
+from collections.abc import Iterable
 
-from bot.exports import ExportedFiles
+from bot.documents.exports import ExportedFiles
 from bot.guide import Guide, Question
-from bot.planner import PlanState, Progress, RecordedAnswer
-from bot.review import MISSING, Review
-from bot.storage import AnswerView
+from bot.plans.planner import PlanState, Progress, RecordedAnswer
+from bot.plans.review import MISSING, Review
+from bot.plans.views import AnswerView
 
 REVIEW_EXCERPT = 400  # characters of each answer shown in chat; documents carry it all
 
@@ -24,8 +25,7 @@ HELP = (
     "To begin: “start a new plan”, or “resume” with your plan code."
 )
 NO_PLAN = (
-    "No plan is open yet. Say “start a new plan”, or “resume” followed by your plan code "
-    "(it looks like MAPLE-417)."
+    "No plan is open yet. Say “start a new plan”, or “resume” followed by your plan code (it looks like MAPLE-417)."
 )
 OTHER_PLAN_ON_PAGE = (
     "This page can only open the plan whose code and access key it was given. To open "
@@ -53,8 +53,10 @@ def plan_created(state: PlanState, key_on_page: bool) -> str:
     if key_on_page:
         key = "Its access key is shown on this page only: with the code, it opens the plan on another device."
     else:
-        key = (f"To open it on the meeting page it needs an access key: whoever runs the assistant "
-               f"makes one with `python -m bot key {state.code}`.")
+        key = (
+            f"To open it on the meeting page it needs an access key: whoever runs the assistant "
+            f"makes one with `python -m bot key {state.code}`."
+        )
     return (
         f"Plan created: {state.name}.\n"
         f"Your plan code is {spell_code(state.code)}. Write it down: with it, anyone on the "
@@ -89,17 +91,16 @@ def question_prompt(guide: Guide, question: Question, answers_so_far: int = 0) -
     lines.append(question.text)
     lines += [f"  {index}. {option}" for index, option in enumerate(question.options, 1)]
     if answers_so_far:
-        lines.append(f"({answers_so_far} answer{'s' if answers_so_far != 1 else ''} so far: say “review” to hear them.)")
+        lines.append(
+            f"({answers_so_far} answer{'s' if answers_so_far != 1 else ''} so far: say “review” to hear them.)"
+        )
     return "\n".join(lines)
 
 
 def reminder_prompt(question: Question, answers_so_far: int) -> str:
     """Back on a question already asked: invite (further) answers without reading it all again."""
     if answers_so_far:
-        return (
-            f"Anyone else on “{question.short}”? Another member can add an answer now, "
-            "or say “next” to move on."
-        )
+        return f"Anyone else on “{question.short}”? Another member can add an answer now, or say “next” to move on."
     return f"Back to “{question.short}”. Who would like to answer? (Say “repeat” to hear the question.)"
 
 
@@ -155,8 +156,12 @@ def warnings(answer: AnswerView) -> list[str]:
 
 
 PERSONAL_KINDS = {
-    "name": "a name", "student_id": "an ID number", "birth_date": "a date of birth",
-    "phone": "a phone number", "email": "an email address", "address": "a street address",
+    "name": "a name",
+    "student_id": "an ID number",
+    "birth_date": "a date of birth",
+    "phone": "a phone number",
+    "email": "an email address",
+    "address": "a street address",
 }
 
 
@@ -185,8 +190,10 @@ def completeness(review: Review, guide: Guide) -> str:
     for item in review.gaps:
         number = guide.position(item.question.id) + 1
         state = "missing" if item.status == MISSING else f"thin ({item.words} words so far)"
-        lines.append(f"• {item.check.family}, {item.check.title}: {state}. Go back to question {number}, "
-                     f"“{item.question.short}”.")
+        lines.append(
+            f"• {item.check.family}, {item.check.title}: {state}. Go back to question {number}, "
+            f"“{item.question.short}”."
+        )
     lines.append("Say “take us there” to go to the first one.")
     return "\n".join(lines)
 
@@ -204,9 +211,7 @@ def revise_prompt(answer: AnswerView, guide: Guide) -> str:
 def explanation(guide: Guide, question: Question) -> str:
     follow_ups = "\n".join(f"• {prompt}" for prompt in question.follow_ups)
     return (
-        f"Why this matters: {question.why}\n"
-        f"To take it further:\n{follow_ups}\n"
-        f"Source: {guide.cite(question.source)}."
+        f"Why this matters: {question.why}\nTo take it further:\n{follow_ups}\nSource: {guide.cite(question.source)}."
     )
 
 
@@ -225,8 +230,7 @@ def review(guide: Guide, question: Question, by_question: dict[str, list[AnswerV
 
 def _answer_lines(answers: Iterable[AnswerView]) -> list[str]:
     return [
-        f"  • {a.member_name or 'Committee'}: {excerpt(a.text)}"
-        + (" (revised)" if a.was_revised else "")
+        f"  • {a.member_name or 'Committee'}: {excerpt(a.text)}" + (" (revised)" if a.was_revised else "")
         for a in answers
     ]
 
@@ -263,7 +267,9 @@ def finished(progress: Progress, files: ExportedFiles) -> str:
     still_open = progress.total - progress.answered
     opening = "That was the last question. "
     if still_open:
-        opening += f"{still_open} question{'s are' if still_open != 1 else ' is'} still open (they appear as placeholders). "
+        opening += (
+            f"{still_open} question{'s are' if still_open != 1 else ' is'} still open (they appear as placeholders). "
+        )
     return opening + exported(files)
 
 
@@ -272,10 +278,7 @@ def speaker_set(name: str, role: str) -> str:
 
 
 def paused(code: str) -> str:
-    return (
-        f"Paused. Everything is saved. To carry on later, say “resume {code}”. "
-        f"Your plan code is {spell_code(code)}."
-    )
+    return f"Paused. Everything is saved. To carry on later, say “resume {code}”. Your plan code is {spell_code(code)}."
 
 
 def stray_answer_saved(recorded: RecordedAnswer) -> str:
@@ -285,5 +288,5 @@ def stray_answer_saved(recorded: RecordedAnswer) -> str:
     )
 
 
-def plan_code(state: Optional[PlanState]) -> str:
+def plan_code(state: PlanState | None) -> str:
     return f"Your plan code is {spell_code(state.code)}." if state else NO_PLAN

@@ -1,12 +1,13 @@
 """The one place that reads the environment."""
+
 from __future__ import annotations
 
 import hashlib
 import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Optional
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Messages per Rasa session (addons/tracker_store.py says why sessions stay short). Measured
@@ -33,12 +34,14 @@ class Limits:
     storage: str = "memory://"
 
     @classmethod
-    def from_environment(cls, environ: Mapping[str, str]) -> "Limits":
+    def from_environment(cls, environ: Mapping[str, str]) -> Limits:
         defaults = cls()
-        return cls(**{
-            name: environ.get(f"LIMIT_{name.upper()}") or getattr(defaults, name)
-            for name in cls.__dataclass_fields__
-        })
+        return cls(
+            **{
+                name: environ.get(f"LIMIT_{name.upper()}") or getattr(defaults, name)
+                for name in cls.__dataclass_fields__
+            }
+        )
 
 
 @dataclass(frozen=True)
@@ -51,12 +54,16 @@ class Settings:
     link_secret: str = ""
 
     @classmethod
-    def from_environment(cls, environ: Mapping[str, str] = os.environ) -> "Settings":
+    def from_environment(cls, environ: Mapping[str, str] = os.environ) -> Settings:
         default_db = PROJECT_ROOT / "var" / "planner.db"
         database_url = environ.get("DATABASE_URL") or f"sqlite:///{default_db}"
         exports_dir = Path(environ.get("EXPORTS_DIR") or PROJECT_ROOT / "exports")
-        return cls(database_url=database_url, exports_dir=exports_dir.resolve(),
-                   limits=Limits.from_environment(environ), link_secret=environ.get("LINK_SECRET", ""))
+        return cls(
+            database_url=database_url,
+            exports_dir=exports_dir.resolve(),
+            limits=Limits.from_environment(environ),
+            link_secret=environ.get("LINK_SECRET", ""),
+        )
 
 
 # The production profile's defaults: this machine's PostgreSQL and Redis, two of each server.
@@ -86,7 +93,7 @@ class Topology:
     lock_store: str  # "in_memory" or "redis"
     redis_host: str
     redis_port: int
-    api_token: Optional[str]
+    api_token: str | None
     # Where the servers listen. Loopback unless the operator shares the page on the room's
     # network (HOST=0.0.0.0); action servers only need to be reachable by the Rasa servers.
     host: str
@@ -94,11 +101,11 @@ class Topology:
     # Sent by every Rasa server to its action server, which refuses calls without it
     # (rasa_sdk_plugins/). Made afresh at each start unless set.
     action_secret: str
-    tls_certificate: Optional[str]
-    tls_key: Optional[str]
+    tls_certificate: str | None
+    tls_key: str | None
 
     @classmethod
-    def from_environment(cls, environ: Mapping[str, str] = os.environ, production: bool = False) -> "Topology":
+    def from_environment(cls, environ: Mapping[str, str] = os.environ, production: bool = False) -> Topology:
         env = {**(PRODUCTION_DEFAULTS if production else {}), **{k: v for k, v in environ.items() if v}}
         return cls(
             settings=Settings.from_environment(env),
@@ -141,8 +148,11 @@ class Topology:
             "ACTION_SERVER_SECRET": self.action_secret,
             "LINK_SECRET": self.settings.link_secret or self.derived_link_secret,
             # Several Rasa servers count the page's limits together, in Redis.
-            "LIMIT_STORAGE": (f"redis://{self.redis_host}:{self.redis_port}/2" if self.lock_store == "redis"
-                              else self.settings.limits.storage),
+            "LIMIT_STORAGE": (
+                f"redis://{self.redis_host}:{self.redis_port}/2"
+                if self.lock_store == "redis"
+                else self.settings.limits.storage
+            ),
         }
 
     def rasa_server_environment(self) -> dict[str, str]:

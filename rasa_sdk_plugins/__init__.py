@@ -5,13 +5,13 @@ not carry the secret the Rasa servers send (endpoints.yml: `action_endpoint.head
 Without it, anyone who reaches the action server's port could run any action on any plan,
 with any plan code in the tracker it sends. /health stays open: it says nothing.
 """
+
 from __future__ import annotations
 
 import hmac
 import logging
 import os
 import sys
-from typing import Optional
 
 import pluggy
 from sanic import Sanic, response
@@ -42,15 +42,14 @@ def attach_sanic_app_extensions(app: Sanic) -> None:
         )
     wanted = expected_header(secret).encode()
 
-    async def require_secret(request: Request) -> Optional[HTTPResponse]:
+    async def require_secret(request: Request) -> HTTPResponse | None:
         if request.path in OPEN_PATHS:
             return None
         given = request.headers.get("authorization", "").encode()
         if hmac.compare_digest(given, wanted):
             return None
         logger.warning("Refused a call to %s without the action server's secret.", request.path)
-        return response.json({"error": "This server only takes calls from the assistant's Rasa servers."},
-                             status=401)
+        return response.json({"error": "This server only takes calls from the assistant's Rasa servers."}, status=401)
 
     app.register_middleware(require_secret, "request")
     logger.info("The action server takes calls only with its secret.")

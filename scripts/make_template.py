@@ -1,9 +1,10 @@
-"""Builds bot/templates/planner.docx, the starting document of both Word exports.
+"""Builds bot/documents/templates/planner.docx, the starting document of both Word exports.
 
 python-docx can only use a style the starting document defines, so every custom style
 the builders use is defined here once. Run it again after changing a style:
     .venv/bin/python scripts/make_template.py
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,13 +14,14 @@ from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_COLOR_INDEX
 from docx.shared import Inches, Pt, RGBColor
 
-TEMPLATE = Path(__file__).resolve().parent.parent / "bot" / "templates" / "planner.docx"
+TEMPLATE = Path(__file__).resolve().parent.parent / "bot" / "documents" / "templates" / "planner.docx"
 GREY = RGBColor(0x55, 0x55, 0x55)
 DRAFT_RED = RGBColor(0xA0, 0x1C, 0x1C)
 
 
-def paragraph_style(doc, name, *, size=None, italic=False, bold=False, color=None,
-                    indent=None, space_after=6, base="Normal"):
+def paragraph_style(
+    doc, name, *, size=None, italic=False, bold=False, color=None, indent=None, space_after=6, base="Normal"
+):
     style = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
     style.base_style = doc.styles[base]
     style.quick_style = True

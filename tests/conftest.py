@@ -1,19 +1,20 @@
 """Fixtures: a fresh database per test (SQLite, and PostgreSQL where the test asks for
 it), and the real Rasa server and action server on loopback ports for conversation tests."""
+
 from __future__ import annotations
 
 import os
 import secrets
-import threading
 import shutil
+import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
-from bot.planner import Planner
+from bot.plans.planner import Planner
 from bot.settings import Settings
 from tests.servers import (  # noqa: F401 (ROOT and http_json are re-exported: tests import them from here)
     ROOT,
@@ -141,7 +142,7 @@ class Assistant:
     def page_url(self) -> str:
         return f"{self.rasa_url}/webhooks/meeting/"
 
-    def conversation(self, name: str = "") -> "Conversation":
+    def conversation(self, name: str = "") -> Conversation:
         return Conversation(self, f"{name or 'c'}-{secrets.token_hex(4)}")
 
 

@@ -2,6 +2,7 @@
 
 Shared by the conversation tests (tests/conftest.py's `assistant` fixture) and the benchmark
 (tests/benchmarks/bench.py), so both run the assistant the same way. No pytest import here."""
+
 from __future__ import annotations
 
 import json
@@ -16,9 +17,9 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional, Sequence
 
 from bot.settings import Topology
 
@@ -30,16 +31,14 @@ def free_port() -> int:
     return consecutive_free_ports(1)
 
 
-def http_json(url: str, payload: Optional[dict] = None, timeout: float = 120) -> object:
+def http_json(url: str, payload: dict | None = None, timeout: float = 120) -> object:
     data = json.dumps(payload).encode() if payload is not None else None
     request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=timeout) as response:
         return json.loads(response.read() or b"null")
 
 
-def wait_until_up(
-    url: str, process: subprocess.Popen, log: Path, seconds: float = 180, interval: float = 0.5
-) -> None:
+def wait_until_up(url: str, process: subprocess.Popen, log: Path, seconds: float = 180, interval: float = 0.5) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -59,19 +58,22 @@ TEST_LIMITS = {
 }
 
 
-def server_env(database_url: str, exports_dir: Path, base: Optional[dict] = None,
-               turns_per_session: Optional[int] = None, **stores: str) -> dict:
+def server_env(
+    database_url: str, exports_dir: Path, base: dict | None = None, turns_per_session: int | None = None, **stores: str
+) -> dict:
     """The environment both servers run with (what bot.launcher gives them): their own
     database and exports folder, a conversation store beside them unless `stores` names
     another (CONVERSATIONS_URL, LOCK_STORE, ...)."""
     base = dict(os.environ if base is None else base)
-    topology = Topology.from_environment({
-        "DATABASE_URL": database_url,
-        "EXPORTS_DIR": str(exports_dir),
-        "CONVERSATIONS_URL": f"sqlite:///{exports_dir.parent / 'conversations.db'}",
-        "TURNS_PER_SESSION": str(turns_per_session or ""),  # empty: the assistant's default
-        **stores,
-    })
+    topology = Topology.from_environment(
+        {
+            "DATABASE_URL": database_url,
+            "EXPORTS_DIR": str(exports_dir),
+            "CONVERSATIONS_URL": f"sqlite:///{exports_dir.parent / 'conversations.db'}",
+            "TURNS_PER_SESSION": str(turns_per_session or ""),  # empty: the assistant's default
+            **stores,
+        }
+    )
     return {
         **base,
         # Every test client is 127.0.0.1: the page's per-address limits would be one committee's.
@@ -85,7 +87,7 @@ def server_env(database_url: str, exports_dir: Path, base: Optional[dict] = None
     }
 
 
-def write_server_config(folder: Path, action_port: Optional[int], env: Optional[dict] = None) -> tuple[Path, Path]:
+def write_server_config(folder: Path, action_port: int | None, env: dict | None = None) -> tuple[Path, Path]:
     """endpoints.yml and credentials.yml (the REST channel, which the tests and the benchmark
     talk over, and the meeting page). With `env` (the planner's), the project's own
     endpoints.yml, which reads env, pointed at the action server; without, another bot's: a
@@ -108,7 +110,7 @@ class ActionServer:
     port: int
     env: dict
     log: Path
-    process: Optional[subprocess.Popen] = None
+    process: subprocess.Popen | None = None
     cwd: Path = ROOT
 
     def launch(self) -> subprocess.Popen:
@@ -117,7 +119,10 @@ class ActionServer:
         env = {k: v for k, v in self.env.items() if k != "SANIC_REQUEST_MAX_SIZE"}
         self.process = subprocess.Popen(
             [str(BIN / "rasa"), "run", "actions", "--port", str(self.port)],
-            cwd=self.cwd, env={**env, "SANIC_HOST": "127.0.0.1"}, stdout=self.log.open("ab"), stderr=subprocess.STDOUT,
+            cwd=self.cwd,
+            env={**env, "SANIC_HOST": "127.0.0.1"},
+            stdout=self.log.open("ab"),
+            stderr=subprocess.STDOUT,
         )
         return self.process
 
@@ -147,21 +152,37 @@ def start_rasa(
     *,
     cwd: Path,
     log: Path,
-    token: Optional[str] = None,
+    token: str | None = None,
     extra_args: Sequence[str] = (),
 ) -> subprocess.Popen:
     """The Rasa server on 127.0.0.1:port, with the HTTP API on behind `token` if one is given.
     Returns at once; wait_until_up(f"http://127.0.0.1:{port}/", ...) waits for the model."""
     api = ["--enable-api", "--auth-token", token] if token else []
     return subprocess.Popen(
-        [str(BIN / "rasa"), "run", "--model", str(model), "--endpoints", str(endpoints),
-         "--credentials", str(credentials), "--port", str(port), "--interface", "127.0.0.1",
-         *api, *extra_args],
-        cwd=cwd, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
+        [
+            str(BIN / "rasa"),
+            "run",
+            "--model",
+            str(model),
+            "--endpoints",
+            str(endpoints),
+            "--credentials",
+            str(credentials),
+            "--port",
+            str(port),
+            "--interface",
+            "127.0.0.1",
+            *api,
+            *extra_args,
+        ],
+        cwd=cwd,
+        env=env,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
     )
 
 
-def stop(process: Optional[subprocess.Popen], timeout: float = 30) -> None:
+def stop(process: subprocess.Popen | None, timeout: float = 30) -> None:
     """SIGTERM, then SIGKILL if it has not exited after `timeout` seconds."""
     if process is None or process.poll() is not None:
         return
@@ -203,8 +224,14 @@ class Launched:
 
 def launch(args: Sequence[str], env: dict, seconds: float = 400) -> Launched:
     """Start the launcher and wait until it says it is ready (or stops: then its output)."""
-    process = subprocess.Popen([sys.executable, "-m", "bot.launcher", *args], cwd=ROOT, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.launcher", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     launched = Launched(process, [])
     threading.Thread(target=lambda: launched.output.extend(iter(process.stdout.readline, "")), daemon=True).start()
     deadline = time.monotonic() + seconds

@@ -1,8 +1,7 @@
 """Actions with real rasa_sdk Trackers and a CollectingDispatcher, asserting every event
 each action returns."""
+
 import asyncio
-import re
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -27,16 +26,18 @@ DOMAIN = yaml.safe_load((Path(__file__).parent.parent / "domain.yml").read_text(
 
 
 def tracker(slots=None, text="", intent="give_answer", loop=None, events=None) -> Tracker:
-    return Tracker.from_dict({
-        "sender_id": "committee",
-        "slots": {"requested_slot": "answer" if loop == "question_form" else None, **(slots or {})},
-        "latest_message": {"text": text, "intent": {"name": intent, "confidence": 0.99}, "entities": []},
-        "events": events or [],
-        "paused": False,
-        "followup_action": None,
-        "active_loop": {"name": loop} if loop else {},
-        "latest_action_name": "action_listen",
-    })
+    return Tracker.from_dict(
+        {
+            "sender_id": "committee",
+            "slots": {"requested_slot": "answer" if loop == "question_form" else None, **(slots or {})},
+            "latest_message": {"text": text, "intent": {"name": intent, "confidence": 0.99}, "entities": []},
+            "events": events or [],
+            "paused": False,
+            "followup_action": None,
+            "active_loop": {"name": loop} if loop else {},
+            "latest_action_name": "action_listen",
+        }
+    )
 
 
 def run(action, tracker_: Tracker):
@@ -70,17 +71,27 @@ def test_creating_a_plan_sets_its_code_and_clears_setup(planner):
     assert key and planner.has_access(code, key) and not planner.has_access(code, key + "x")
     assert planner.issue_key(code) is None  # a second call cannot take the plan's key over
     assert events == [
-        SlotSet("plan_code", code), SlotSet("plan_status", "open"), SlotSet("asked_question", None),
-        SlotSet("last_answer_id", None), SlotSet("revising_answer_id", None), SlotSet("answer", None),
+        SlotSet("plan_code", code),
+        SlotSet("plan_status", "open"),
+        SlotSet("asked_question", None),
+        SlotSet("last_answer_id", None),
+        SlotSet("revising_answer_id", None),
+        SlotSet("answer", None),
         SlotSet("speaker", None),
-        SlotSet("school_partner", None), SlotSet("agency_partner", None), SlotSet("members_text", None),
+        SlotSet("school_partner", None),
+        SlotSet("agency_partner", None),
+        SlotSet("members_text", None),
     ]
 
 
 def prompt_events(question, prompt):
     """What validate_question_form sets for the form to ask next (utter_ask_answer speaks it)."""
-    return [SlotSet("asked_question", question.id), SlotSet("plan_status", "open"),
-            SlotSet("requested_slot", "answer"), SlotSet("question_prompt", prompt)]
+    return [
+        SlotSet("asked_question", question.id),
+        SlotSet("plan_status", "open"),
+        SlotSet("requested_slot", "answer"),
+        SlotSet("question_prompt", prompt),
+    ]
 
 
 def test_the_form_reads_the_question_in_full_once_then_invites_more(planner, code):
@@ -90,8 +101,9 @@ def test_the_form_reads_the_question_in_full_once_then_invites_more(planner, cod
     assert messages == []
     assert events == prompt_events(first, replies.question_prompt(planner.guide, first))
     planner.record_answer(code, "one answer")
-    messages, events = run(ValidateQuestionForm(planner),
-                           tracker({"plan_code": code, "asked_question": first.id}, loop="question_form"))
+    messages, events = run(
+        ValidateQuestionForm(planner), tracker({"plan_code": code, "asked_question": first.id}, loop="question_form")
+    )
     assert messages == [] and events == prompt_events(first, replies.reminder_prompt(first, 1))
 
 
@@ -105,11 +117,17 @@ def test_a_control_phrase_is_left_to_the_rules(planner, code):
     ]
     t = tracker({"plan_code": code}, text="next", intent="next_question", loop="question_form", events=events)
     assert run(ValidateQuestionForm(planner), t) == ([], [])
-    after_rule = events + [{"event": "action", "name": "action_next_question"}, {"event": "action", "name": "question_form"}]
+    after_rule = events + [
+        {"event": "action", "name": "action_next_question"},
+        {"event": "action", "name": "question_form"},
+    ]
     second = planner.guide.questions[1]
     planner.next_question(code)
     t = tracker({"plan_code": code}, loop="question_form", events=after_rule)
-    assert run(ValidateQuestionForm(planner), t) == ([], prompt_events(second, replies.question_prompt(planner.guide, second)))
+    assert run(ValidateQuestionForm(planner), t) == (
+        [],
+        prompt_events(second, replies.question_prompt(planner.guide, second)),
+    )
 
 
 def test_an_answer_is_stored_before_the_form_asks_again(planner, code):
@@ -121,13 +139,18 @@ def test_an_answer_is_stored_before_the_form_asks_again(planner, code):
     assert [(a.text, a.member_name) for a in stored] == [(text, "Maria Ortiz")]
     assert messages == ["Saved Maria Ortiz's answer (1 answer on this question)."]
     # The slot is emptied so that the form stays on the question and asks for more.
-    assert events == [SlotSet("answer", None), SlotSet("last_answer_id", float(stored[0].id)),
-                      *prompt_events(first, replies.reminder_prompt(first, 1))]
+    assert events == [
+        SlotSet("answer", None),
+        SlotSet("last_answer_id", float(stored[0].id)),
+        *prompt_events(first, replies.reminder_prompt(first, 1)),
+    ]
 
 
 def test_an_empty_answer_is_refused_and_the_question_stays(planner, code):
     first = planner.guide.questions[0]
-    messages, events = run(ValidateQuestionForm(planner), answer_turn("   ", {"plan_code": code, "asked_question": first.id}))
+    messages, events = run(
+        ValidateQuestionForm(planner), answer_turn("   ", {"plan_code": code, "asked_question": first.id})
+    )
     assert planner.snapshot(code).answers == ()
     assert len(messages) == 1 and "nothing was saved" in messages[0]
     assert events == [SlotSet("answer", None), *prompt_events(first, replies.reminder_prompt(first, 0))]
@@ -153,7 +176,9 @@ def test_the_new_wording_revises_the_answer_being_changed(planner, code):
     assert [r.text for r in revised.revisions] == ["old wording", wording]
     assert messages == [replies.answer_revised(revised)]
     assert events == [
-        SlotSet("new_wording", None), SlotSet("revising_answer_id", None), SlotSet("last_answer_id", float(answer.id)),
+        SlotSet("new_wording", None),
+        SlotSet("revising_answer_id", None),
+        SlotSet("last_answer_id", float(answer.id)),
         *prompt_events(first, replies.reminder_prompt(first, 1)),
     ]
     assert [a.text for a in planner.snapshot(code).answers] == [wording]
@@ -168,10 +193,15 @@ def test_change_inside_the_question_has_the_form_ask_for_the_new_wording(planner
     assert messages == []
     assert events == [SlotSet("revising_answer_id", float(answer.id)), SlotSet("question_prompt", request)]
     # The form runs next and leaves that request in place while the new wording is awaited.
-    waiting = tracker({**slots, "revising_answer_id": float(answer.id), "question_prompt": request}, loop="question_form")
+    waiting = tracker(
+        {**slots, "revising_answer_id": float(answer.id), "question_prompt": request}, loop="question_form"
+    )
     messages, events = run(ValidateQuestionForm(planner), waiting)
-    assert messages == [] and events == [SlotSet("asked_question", first.id), SlotSet("plan_status", "open"),
-                                         SlotSet("requested_slot", "new_wording")]
+    assert messages == [] and events == [
+        SlotSet("asked_question", first.id),
+        SlotSet("plan_status", "open"),
+        SlotSet("requested_slot", "new_wording"),
+    ]
 
 
 def test_the_form_ends_when_every_question_has_been_passed(planner, code):
@@ -186,8 +216,12 @@ def test_the_form_ends_when_every_question_has_been_passed(planner, code):
 def test_the_form_ends_when_its_plan_has_vanished(planner):
     messages, events = run(ValidateQuestionForm(planner), answer_turn("an answer", {"plan_code": "GONE-404"}))
     assert messages == [replies.plan_not_found("GONE-404")]
-    assert events == [SlotSet("answer", None), SlotSet("plan_code", None), SlotSet("plan_status", "missing"),
-                      SlotSet("requested_slot", None)]
+    assert events == [
+        SlotSet("answer", None),
+        SlotSet("plan_code", None),
+        SlotSet("plan_status", "missing"),
+        SlotSet("requested_slot", None),
+    ]
 
 
 def test_finishing_exports_both_documents(planner, code):
@@ -202,7 +236,9 @@ def test_finishing_exports_both_documents(planner, code):
 
 def test_skip_leaves_the_question_open_and_moves_on(planner, code):
     first, second = planner.guide.questions[:2]
-    messages, events = run(ActionSkipQuestion(planner), tracker({"plan_code": code}, intent="skip", loop="question_form"))
+    messages, events = run(
+        ActionSkipQuestion(planner), tracker({"plan_code": code}, intent="skip", loop="question_form")
+    )
     assert planner.state(code).current == second
     assert messages == [f"Skipped “{first.short}”. It stays open, and the documents mark it as still to be decided."]
     assert events == [SlotSet("plan_status", "open")]
@@ -219,7 +255,9 @@ def test_go_back_returns_without_touching_answers(planner, code):
 
 
 def test_repeat_inside_the_question_lets_the_form_read_it_again(planner, code):
-    messages, events = run(ActionRepeatQuestion(planner), tracker({"plan_code": code}, intent="repeat_question", loop="question_form"))
+    messages, events = run(
+        ActionRepeatQuestion(planner), tracker({"plan_code": code}, intent="repeat_question", loop="question_form")
+    )
     assert messages == [] and events == [SlotSet("asked_question", None)]
 
 
@@ -231,7 +269,10 @@ def test_change_answer_offers_the_last_answer(planner, code):
 
 
 def test_set_speaker_registers_and_remembers_the_member(planner, code):
-    messages, events = run(ActionSetSpeaker(planner), tracker({"plan_code": code}, text="Officer Dan Lee speaks next", intent="set_speaker"))
+    messages, events = run(
+        ActionSetSpeaker(planner),
+        tracker({"plan_code": code}, text="Officer Dan Lee speaks next", intent="set_speaker"),
+    )
     assert ("Officer Dan Lee", "SRO or officer") in {(m.name, m.role) for m in planner.state(code).members}
     assert messages == [replies.speaker_set("Officer Dan Lee", "SRO or officer")]
     assert events == [SlotSet("speaker", "Officer Dan Lee")]
@@ -240,8 +281,14 @@ def test_set_speaker_registers_and_remembers_the_member(planner, code):
 def test_resume_by_code_opens_that_plan(planner, code):
     messages, events = run(ActionResumePlan(planner), tracker({}, text=f"resume {code.lower()}", intent="resume_plan"))
     assert messages == [replies.plan_resumed(planner.state(code))]
-    assert events == [SlotSet("plan_code", code), SlotSet("plan_status", "open"), SlotSet("asked_question", None),
-                      SlotSet("last_answer_id", None), SlotSet("revising_answer_id", None), SlotSet("answer", None)]
+    assert events == [
+        SlotSet("plan_code", code),
+        SlotSet("plan_status", "open"),
+        SlotSet("asked_question", None),
+        SlotSet("last_answer_id", None),
+        SlotSet("revising_answer_id", None),
+        SlotSet("answer", None),
+    ]
 
 
 def test_resume_with_an_unknown_code_says_so(planner):
@@ -270,19 +317,33 @@ def test_text_without_a_plan_explains_how_to_start(planner):
 
 
 def test_setup_refuses_a_blank_partner_name():
-    events = [{"event": "user", "text": " ", "parse_data": {"intent": {"name": "give_answer"}, "entities": []}},
-              {"event": "slot", "name": "school_partner", "value": " "}]
-    t = Tracker.from_dict({**tracker().current_state(), "events": events, "slots": {"school_partner": " ", "requested_slot": "school_partner"},
-                           "active_loop": {"name": "plan_setup_form"}})
+    events = [
+        {"event": "user", "text": " ", "parse_data": {"intent": {"name": "give_answer"}, "entities": []}},
+        {"event": "slot", "name": "school_partner", "value": " "},
+    ]
+    t = Tracker.from_dict(
+        {
+            **tracker().current_state(),
+            "events": events,
+            "slots": {"school_partner": " ", "requested_slot": "school_partner"},
+            "active_loop": {"name": "plan_setup_form"},
+        }
+    )
     messages, returned = run(ValidatePlanSetupForm(), t)
     assert messages == ["The MOU needs the school or district's name; please type it."]
     assert returned == [SlotSet("school_partner", None)]
 
 
 def meeting_tracker(text: str, bound) -> Tracker:
-    events = [{"event": "user", "text": text, "input_channel": "meeting",
-               "metadata": {"plan_code": bound, "speaker": None},
-               "parse_data": {"intent": {"name": "resume_plan"}, "entities": []}}]
+    events = [
+        {
+            "event": "user",
+            "text": text,
+            "input_channel": "meeting",
+            "metadata": {"plan_code": bound, "speaker": None},
+            "parse_data": {"intent": {"name": "resume_plan"}, "entities": []},
+        }
+    ]
     return tracker({}, text=text, intent="resume_plan", events=events)
 
 
@@ -308,8 +369,11 @@ def test_an_answer_giving_the_sro_discipline_is_saved_then_warned_about(planner,
     assert messages == ["Saved the committee's answer (1 answer on this question).", *replies.warnings(stored)]
     assert "routine discipline" in messages[1]
     first = planner.guide.questions[0]
-    assert events == [SlotSet("answer", None), SlotSet("last_answer_id", float(stored.id)),
-                      *prompt_events(first, replies.question_prompt(planner.guide, first, 1))]
+    assert events == [
+        SlotSet("answer", None),
+        SlotSet("last_answer_id", float(stored.id)),
+        *prompt_events(first, replies.question_prompt(planner.guide, first, 1)),
+    ]
 
 
 def test_keeping_a_flagged_answer_resolves_it(planner, code):

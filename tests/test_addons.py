@@ -1,6 +1,7 @@
 """Our changes to how the Rasa server works (addons/patches.py) take effect where Rasa calls them
 and give Rasa's own answers: the event-type table resolves every name as Rasa's walk does, and
 the action-response check gives Rasa's verdict on valid and invalid responses."""
+
 import asyncio
 import json
 import threading
@@ -121,8 +122,13 @@ def action_endpoint(monkeypatch):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     monkeypatch.setenv("ACTION_SERVER_URL", f"http://127.0.0.1:{server.server_port}/webhook")
     monkeypatch.setenv("ACTION_SERVER_SECRET", "the-secret")
-    for name, value in {"CONVERSATIONS_URL": "sqlite://", "TURNS_PER_SESSION": "4", "LOCK_STORE": "in_memory",
-                        "REDIS_HOST": "127.0.0.1", "REDIS_PORT": "6379"}.items():
+    for name, value in {
+        "CONVERSATIONS_URL": "sqlite://",
+        "TURNS_PER_SESSION": "4",
+        "LOCK_STORE": "in_memory",
+        "REDIS_HOST": "127.0.0.1",
+        "REDIS_PORT": "6379",
+    }.items():
         monkeypatch.setenv(name, value)
     ActionServerStandIn.seen = []
     yield read_endpoints_from_path(str(ROOT / "endpoints.yml")).action
@@ -132,8 +138,14 @@ def action_endpoint(monkeypatch):
 def call(endpoint, reply: dict) -> list:
     ActionServerStandIn.reply = reply
     action = RemoteAction("action_take_answer", endpoint)
-    return asyncio.run(action.run(CollectingOutputChannel(), TemplatedNaturalLanguageGenerator({}),
-                                  DialogueStateTracker("someone", []), Domain.empty()))
+    return asyncio.run(
+        action.run(
+            CollectingOutputChannel(),
+            TemplatedNaturalLanguageGenerator({}),
+            DialogueStateTracker("someone", []),
+            Domain.empty(),
+        )
+    )
 
 
 def counting(monkeypatch, module, name: str) -> list:

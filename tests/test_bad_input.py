@@ -1,5 +1,6 @@
 """Bad input over the REST channel: each gets a clear reply, nothing crashes, nothing is
 lost, and the documents still open."""
+
 import re
 import subprocess
 
@@ -71,8 +72,20 @@ def test_control_characters_do_not_corrupt_the_documents(assistant, chat_and_cod
     answers = [p.text for p in Document(str(files.summary)).paragraphs if p.style.name == "Answer"]
     assert answers == ["bell escape form feed vertical tab nul end"]
     result = subprocess.run(
-        [soffice(), "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", "pdf",
-         "--outdir", str(tmp_path), str(files.summary)], capture_output=True, text=True, timeout=180)
+        [
+            soffice(),
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/lo",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(files.summary),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert result.returncode == 0 and (tmp_path / f"{files.summary.stem}.pdf").exists(), result.stderr
 
 

@@ -1,5 +1,6 @@
 """The benchmark of issue 5 runs end to end at smoke size: both bots served, every measure in
 its JSON, no answer lost. It asserts no time: the figures are for reading."""
+
 import json
 import subprocess
 import sys
@@ -12,8 +13,13 @@ HEADER = "| Measure | Partnership Planner | Starter bot (`rasa init`) | Planner 
 
 def test_the_smoke_benchmark_measures_both_bots_and_loses_no_answer(tmp_path):
     out = tmp_path / "bench.json"
-    run = subprocess.run([sys.executable, str(SCRIPT), "--smoke", "--out", str(out)], cwd=ROOT,
-                         capture_output=True, text=True, timeout=900)
+    run = subprocess.run(
+        [sys.executable, str(SCRIPT), "--smoke", "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert run.returncode == 0, run.stderr[-4000:]
     assert HEADER in run.stdout
     report = json.loads(out.read_text())

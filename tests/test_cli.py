@@ -1,4 +1,5 @@
 """The command line, run as a team would run it: python -m bot ..."""
+
 import os
 import subprocess
 import sys
@@ -6,14 +7,16 @@ from pathlib import Path
 
 from docx import Document
 
-from bot import storage
+from bot.storage import database
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def cli(*args, database_url: str, exports: Path):
     env = {**os.environ, "DATABASE_URL": database_url, "EXPORTS_DIR": str(exports)}
-    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_plans_show_and_export(planner, sqlite_url, tmp_path):
@@ -46,5 +49,5 @@ def test_migrate_brings_a_new_database_to_the_latest_schema(tmp_path):
     url = f"sqlite:///{tmp_path / 'fresh' / 'plans.db'}"
     result = cli("migrate", database_url=url, exports=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert f"Database schema at revision {storage.latest_revision()}" in result.stdout
+    assert f"Database schema at revision {database.latest_revision()}" in result.stdout
     assert cli("plans", database_url=url, exports=tmp_path).stdout.startswith("No plans yet.")

@@ -1,5 +1,6 @@
 """Whole conversations with the real Rasa server and action server over the REST channel,
 then the exported documents opened and checked."""
+
 import re
 import subprocess
 import threading
@@ -9,8 +10,12 @@ from docx import Document
 
 from tests.conftest import TEST_TURNS_PER_SESSION, http_json, soffice
 
-SETUP = ["start a new plan", "Lincoln Unified School District", "Lincoln Police Department",
-         "Maria Ortiz, principal; Officer Dan Lee, SRO; Sam Green, parent"]
+SETUP = [
+    "start a new plan",
+    "Lincoln Unified School District",
+    "Lincoln Police Department",
+    "Maria Ortiz, principal; Officer Dan Lee, SRO; Sam Green, parent",
+]
 
 
 def start_plan(chat) -> str:
@@ -87,12 +92,19 @@ def test_a_whole_meeting_yields_both_documents_with_every_answer_in_place(assist
     assert [r.text for r in duty.revisions][0].startswith("Answer for duty_hours")
 
     # The reply names the files; they are in the exports folder, which it does not reveal.
-    names = re.search(r"Draft MOU: (\S+\.docx)", last).group(1), re.search(r"Discussion summary: (\S+\.docx)", last).group(1)
+    names = (
+        re.search(r"Draft MOU: (\S+\.docx)", last).group(1),
+        re.search(r"Discussion summary: (\S+\.docx)", last).group(1),
+    )
     assert all("/" not in name for name in names) and str(assistant.exports_dir) not in last
     mou_path, summary_path = (assistant.exports_dir / name for name in names)
     assert mou_path.is_file() and summary_path.is_file()
     for question in questions[2:]:
-        if question.clause and not question.special == "signatory_agency" and not question.special == "signatory_school":
+        if (
+            question.clause
+            and not question.special == "signatory_agency"
+            and not question.special == "signatory_school"
+        ):
             body = texts_under(mou_path, question.short)
             if question.options:
                 continue  # answered in words, not numbers: the words stand as the clause
@@ -101,14 +113,28 @@ def test_a_whole_meeting_yields_both_documents_with_every_answer_in_place(assist
         assert expected[question.id] in texts_under(summary_path, f"{number}. {question.short}")
     pdf_dir = mou_path.parent / "pdf"
     converted = subprocess.run(
-        [soffice(), "--headless", f"-env:UserInstallation=file://{pdf_dir}/profile", "--convert-to", "pdf",
-         "--outdir", str(pdf_dir), str(mou_path), str(summary_path)], capture_output=True, text=True, timeout=180)
+        [
+            soffice(),
+            "--headless",
+            f"-env:UserInstallation=file://{pdf_dir}/profile",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(pdf_dir),
+            str(mou_path),
+            str(summary_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert converted.returncode == 0, converted.stderr
     assert all((pdf_dir / f"{p.stem}.pdf").stat().st_size > 5_000 for p in (mou_path, summary_path))
     table = Document(str(mou_path)).tables[0]
     assert [c.text for c in table.rows[1].cells][:3] == ["Lincoln Police Department", "Ana Ruiz", "Chief of Police"]
-    assert "Not yet discussed." in "\n".join(texts_under(summary_path, f"2. {questions[1].short}")) or \
-        "Skipped: left open by the committee." in texts_under(summary_path, f"2. {questions[1].short}")
+    assert "Not yet discussed." in "\n".join(
+        texts_under(summary_path, f"2. {questions[1].short}")
+    ) or "Skipped: left open by the committee." in texts_under(summary_path, f"2. {questions[1].short}")
 
 
 def test_control_phrases_mid_question_answer_and_return_to_the_same_question(assistant):
@@ -132,8 +158,10 @@ def test_control_phrases_mid_question_answer_and_return_to_the_same_question(ass
 def test_an_answer_made_of_control_words_is_an_answer(assistant):
     chat = assistant.conversation("words")
     code = start_plan(chat)
-    for text in ["we should skip arrests entirely except as a last resort",
-                 "go back to the old arrangement where the SRO helps with the next safety drill"]:
+    for text in [
+        "we should skip arrests entirely except as a last resort",
+        "go back to the old arrangement where the SRO helps with the next safety drill",
+    ]:
         assert assistant.parse(text)["intent"]["name"] not in {"skip", "go_back", "next_question"}
         assert "Saved" in chat.say(text)
     assert [a.text for a in assistant.planner.snapshot(code).answers][-2:] == [
@@ -218,15 +246,19 @@ def test_two_members_answering_at_once_from_two_conversations(assistant):
         barrier.wait()
         chat.say(text)
 
-    threads = [threading.Thread(target=answer, args=(host, "Maria Ortiz: host answer")),
-               threading.Thread(target=answer, args=(guest, "Sam Green: guest answer"))]
+    threads = [
+        threading.Thread(target=answer, args=(host, "Maria Ortiz: host answer")),
+        threading.Thread(target=answer, args=(guest, "Sam Green: guest answer")),
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     stored = sorted((a.member_name, a.text) for a in assistant.planner.snapshot(code).answers)
     assert stored == [("Maria Ortiz", "host answer"), ("Sam Green", "guest answer")], (
-        host.transcript[-1], guest.transcript[-1])
+        host.transcript[-1],
+        guest.transcript[-1],
+    )
 
 
 def test_killing_the_action_server_after_a_reply_loses_nothing(assistant):
@@ -277,7 +309,7 @@ def test_rasa_sessions_stay_short_and_a_long_meeting_loses_nothing_across_them(a
     # Rasa restores only the latest one each turn: a few messages, with the loop still open.
     tracker = http_json(f"{assistant.rasa_url}/conversations/{chat.sender}/tracker?token={assistant.token}")
     kinds = [e["event"] for e in tracker["events"]]
-    latest = kinds[len(kinds) - 1 - kinds[::-1].index("session_started"):]
+    latest = kinds[len(kinds) - 1 - kinds[::-1].index("session_started") :]
     assert kinds.count("session_started") >= len(chat.transcript) // TEST_TURNS_PER_SESSION
     assert latest.count("user") <= TEST_TURNS_PER_SESSION, latest
     assert tracker["active_loop"].get("name") == "question_form"

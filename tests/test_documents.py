@@ -1,4 +1,5 @@
 """The draft MOU and the discussion summary, opened again and read back."""
+
 import subprocess
 from pathlib import Path
 
@@ -6,9 +7,9 @@ import pytest
 from docx import Document
 from docx.enum.text import WD_COLOR_INDEX
 
-from bot.docx_parts import TEMPLATE
-from bot.exports import safe_stem, save_exclusively
-from bot.mou import COUNSEL_NOTICE, chosen_options
+from bot.documents.exports import safe_stem, save_exclusively
+from bot.documents.mou import COUNSEL_NOTICE, chosen_options
+from bot.documents.writer import TEMPLATE
 from tests.conftest import soffice
 
 SCHOOL, AGENCY = "Lincoln Unified School District", "Lincoln Police Department"
@@ -68,9 +69,11 @@ def test_answers_become_clauses_in_their_sections(planner, files):
     # Paragraphs stay paragraphs; a single newline stays a line break inside one.
     assert body[1:3] == [("Clause", "Provide a private office for interviews."), ("Clause", "Hold a monthly meeting.")]
     assert ("Clause", "7:15 to 3:45 on school days (bell and escape characters typed by accident)") in section_body(
-        pairs, planner.guide.question("duty_hours").short)
+        pairs, planner.guide.question("duty_hours").short
+    )
     assert ("Clause", "Arrests <b>and</b> citations; '; DROP TABLE answers; --") in section_body(
-        pairs, planner.guide.question("data_collected").short)
+        pairs, planner.guide.question("data_collected").short
+    )
 
 
 def test_discussion_answers_draft_an_unanswered_clause(planner, files):
@@ -99,8 +102,15 @@ def test_the_no_routine_discipline_clause_is_always_there(planner, files):
 def test_undecided_items_are_highlighted_placeholders(planner, files):
     doc = Document(str(files.draft_mou))
     placeholders = [r for p in doc.paragraphs for r in p.runs if r.text.startswith("[To be decided")]
-    answered = {"school_responsibilities", "sro_activities", "duty_hours", "data_collected", "mou_purpose",
-                "signatory_agency", "signatory_school"}
+    answered = {
+        "school_responsibilities",
+        "sro_activities",
+        "duty_hours",
+        "data_collected",
+        "mou_purpose",
+        "signatory_agency",
+        "signatory_school",
+    }
     answered.add("reasons_and_roles")  # a discussion answer drafts the clauses it feeds
     drafted = {q.id for q in planner.guide.questions if any(f.id in answered for f in planner.guide.fed_by(q.id))}
     expected = [q for q in planner.guide.questions if q.clause and q.id not in answered | drafted]
@@ -135,7 +145,9 @@ def test_summary_lists_participants_every_answer_and_open_questions(planner, pla
     doc = Document(str(files.summary))
     pairs = [(p.style.name, p.text) for p in doc.paragraphs]
     assert [[c.text for c in row.cells] for row in doc.tables[0].rows] == [
-        ["Name", "Role"], ["Maria Ortiz", "school administrator"], ["Officer Dan Lee", "SRO or officer"],
+        ["Name", "Role"],
+        ["Maria Ortiz", "school administrator"],
+        ["Officer Dan Lee", "SRO or officer"],
     ]
     first = planner.guide.questions[0]
     body = section_body(pairs, f"1. {first.short}")
@@ -188,9 +200,20 @@ def test_both_documents_open_in_libreoffice(files, tmp_path):
     office = soffice()
     out = tmp_path / "pdf"
     result = subprocess.run(
-        [office, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo-profile",
-         "--convert-to", "pdf", "--outdir", str(out), str(files.draft_mou), str(files.summary)],
-        capture_output=True, text=True, timeout=180,
+        [
+            office,
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/lo-profile",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(out),
+            str(files.draft_mou),
+            str(files.summary),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     assert result.returncode == 0, result.stderr
     for path in (files.draft_mou, files.summary):

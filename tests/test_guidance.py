@@ -1,16 +1,17 @@
 """The guidance at work without Rasa: the discipline guardrail and the privacy screen measured
 on labelled sentences (tests/data/, labelled independently of the code), the completeness
 review, redaction in the exported documents, and themes in the summary."""
+
 from pathlib import Path
 
 import pytest
 import yaml
 from docx import Document
 
-from bot.discipline import DisciplineGuard
-from bot.language import english
-from bot.privacy import PrivacyScreen
-from bot.review import COVERED, MISSING, review_plan
+from bot.plans.review import COVERED, MISSING, review_plan
+from bot.reading.discipline import DisciplineGuard
+from bot.reading.language import english
+from bot.reading.privacy import PrivacyScreen
 from tests.test_documents import AGENCY, SCHOOL, paragraphs, section_body
 
 DATA = Path(__file__).parent / "data"
@@ -53,7 +54,9 @@ def test_privacy_screen_on_labelled_sentences():
     assert len(sentences) >= 40
     screen = PrivacyScreen(english())
     items = [screen.find(s["text"], members) for s in sentences]
-    precision, recall = report("Privacy screen", sentences, [s["personal"] for s in sentences], [bool(i) for i in items])
+    precision, recall = report(
+        "Privacy screen", sentences, [s["personal"] for s in sentences], [bool(i) for i in items]
+    )
     wanted = sum(len(s["items"]) for s in sentences)
     exact = sum(len({i.text for i in got} & set(s["items"])) for got, s in zip(items, sentences))
     print(f"  items found exactly: {exact} of {wanted}")
@@ -69,8 +72,11 @@ def answer_everything_but(planner, skipped_sections: set[str]) -> str:
         if question.section_id in skipped_sections:
             continue
         planner.go_to(code, question.id)
-        planner.record_answer(code, f"Our committee agreed on a detailed approach for {question.short.lower()}, "
-                                    "written down with enough detail for counsel to work from it.")
+        planner.record_answer(
+            code,
+            f"Our committee agreed on a detailed approach for {question.short.lower()}, "
+            "written down with enough detail for counsel to work from it.",
+        )
     return code
 
 
@@ -108,7 +114,9 @@ def test_one_word_answers_are_thin(planner):
         planner.record_answer(code, "Agreed.")
     review = planner.review(code)
     assert {item.status for item in review.gaps} == {"thin"}
-    assert {item.check.id for item in review.gaps} == {c.id for c in planner.guide.checks if c.min_words > len(c.questions)}
+    assert {item.check.id for item in review.gaps} == {
+        c.id for c in planner.guide.checks if c.min_words > len(c.questions)
+    }
 
 
 def test_review_of_an_empty_plan_lists_every_element_as_missing(planner):
@@ -125,8 +133,11 @@ def test_review_of_an_empty_plan_lists_every_element_as_missing(planner):
 def personal_plan(planner):
     code = planner.create_plan(SCHOOL, AGENCY, "Maria Ortiz, principal; Officer Dan Lee, SRO").code
     planner.go_to(code, "info_school_to_agency")
-    planner.record_answer(code, "Maria Ortiz: Last spring Jordan Miller, student ID 4471823, born 03/14/2009, "
-                                "was referred; call his mother at 555-201-3344.")
+    planner.record_answer(
+        code,
+        "Maria Ortiz: Last spring Jordan Miller, student ID 4471823, born 03/14/2009, "
+        "was referred; call his mother at 555-201-3344.",
+    )
     planner.go_to(code, "signatory_agency")
     planner.record_answer(code, "Ana Ruiz, Chief of Police")
     planner.go_to(code, "sro_supervisor")
@@ -142,8 +153,11 @@ def test_exports_remove_personal_details_but_name_members_and_signatories(planne
     texts = " ".join(text for _, text in summary)
     for private in ("Jordan Miller", "4471823", "03/14/2009", "555-201-3344"):
         assert private not in texts
-    assert ("Answer", "Last spring [name removed], student ID [ID removed], born [date of birth removed], "
-                      "was referred; call his mother at [phone number removed].") in summary
+    assert (
+        "Answer",
+        "Last spring [name removed], student ID [ID removed], born [date of birth removed], "
+        "was referred; call his mother at [phone number removed].",
+    ) in summary
     assert "Chief Ana Ruiz and Officer Dan Lee agree the sergeant supervises." in texts
     mou = " ".join(p.text for p in Document(str(files.draft_mou)).paragraphs)
     assert "Jordan Miller" not in mou and "[name removed]" in mou
@@ -159,15 +173,19 @@ def test_an_explicit_export_keeps_personal_details(planner, personal_plan):
 
 def test_summary_groups_answers_into_themes_and_lists_concerns(planner):
     code = planner.create_plan(SCHOOL, AGENCY, "Maria Ortiz, principal; Sam Green, parent; Ada Park, student").code
-    for line in ("Maria Ortiz: We worry about de-escalation training for the officer.",
-                 "Sam Green: Parents are concerned that de-escalation training comes too late.",
-                 "Ada Park: Students want de-escalation training and a clear complaint process."):
+    for line in (
+        "Maria Ortiz: We worry about de-escalation training for the officer.",
+        "Sam Green: Parents are concerned that de-escalation training comes too late.",
+        "Ada Park: Students want de-escalation training and a clear complaint process.",
+    ):
         planner.record_answer(code, line)
     pairs = paragraphs(planner.export(code).summary)
     first = planner.guide.questions[0]
     body = section_body(pairs, f"1. {first.short}")
     themes = [text for style, text in body if text.startswith("Themes: ")]
-    assert themes and themes[0].startswith("Themes: de-escalation training: 3 answers (Maria Ortiz, Sam Green, Ada Park)")
+    assert themes and themes[0].startswith(
+        "Themes: de-escalation training: 3 answers (Maria Ortiz, Sam Green, Ada Park)"
+    )
     concerns = section_body(pairs, "Concerns raised most", "Heading 1")
     assert ("List Bullet", "de-escalation training: 2 answers (Maria Ortiz, Sam Green)") in concerns
 

@@ -1,5 +1,6 @@
 """The guidance in the conversation, over the REST channel with the real servers: questions
 about the guidance answered mid-question, the guardrail and privacy warnings, the review."""
+
 from pathlib import Path
 
 import yaml
@@ -38,10 +39,14 @@ def test_faq_heldout_phrasings_get_the_right_answer(assistant):
     faq = [r for r in results if r[1].startswith("faq/")]
     share = sum(label == got for _, label, got in faq) / len(faq)
     outside = [r for r in results if r[1] == "out_of_scope"]
-    print(f"\nFAQ held-out phrasings answered correctly: {share:.3f} of {len(faq)} "
-          f"({len({label for _, label, _ in faq})} questions)")
-    print(f"Out-of-scope held-out questions told apart: "
-          f"{sum(label == got for _, label, got in outside)} of {len(outside)}")
+    print(
+        f"\nFAQ held-out phrasings answered correctly: {share:.3f} of {len(faq)} "
+        f"({len({label for _, label, _ in faq})} questions)"
+    )
+    print(
+        f"Out-of-scope held-out questions told apart: "
+        f"{sum(label == got for _, label, got in outside)} of {len(outside)}"
+    )
     for text, label, got in results:
         if label != got:
             print(f"  {text!r}: wanted {label}, got {got}")
@@ -82,7 +87,10 @@ def test_guardrail_privacy_review_and_faq_work_together(assistant):
     reply = chat.say("Sam Green: Last year Jordan Miller, ID 4471823, was arrested at the bus stop.")
     assert "information about an individual student" in reply
     stored = assistant.planner.snapshot(code).answers[-1]
-    assert stored.text.startswith("Last year Jordan Miller") and {i.kind for i in stored.personal_items} == {"name", "student_id"}
+    assert stored.text.startswith("Last year Jordan Miller") and {i.kind for i in stored.personal_items} == {
+        "name",
+        "student_id",
+    }
 
     reply = chat.say("who is the sro's supervisor according to the guidance?")
     assert "(Source: COPS MOU guidance" in reply

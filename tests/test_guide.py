@@ -1,4 +1,5 @@
 """The discussion guide: loaded from YAML, complete, in the COPS guidance order."""
+
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,11 @@ def test_the_discussion_has_the_five_nc2s_questions_first():
     discussion = GUIDE.sections[0]
     assert discussion.part == "discussion"
     assert [q.id for q in discussion.questions] == [
-        "reasons_and_roles", "impact_on_groups", "community_reaction", "expectations", "training_needs",
+        "reasons_and_roles",
+        "impact_on_groups",
+        "community_reaction",
+        "expectations",
+        "training_needs",
     ]
 
 

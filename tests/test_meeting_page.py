@@ -1,5 +1,6 @@
 """The meeting page in a real browser (Debian's chromium driven by Playwright), and its
 access rules over HTTP."""
+
 import json
 import os
 import urllib.error
@@ -15,8 +16,15 @@ from tests.conftest import ROOT, unavailable
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # As root and on a closed network, chromium needs these to start quickly and quietly.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 ARTIFACTS = ROOT / "test-artifacts"
 
 
@@ -56,8 +64,11 @@ def set_speaker(page, name: str) -> None:
 def start_plan_on_page(page) -> dict:
     page.click("#start-plan")
     page.locator("#log li.bot").first.wait_for(timeout=30_000)
-    for text in ["Lincoln Unified School District", "Lincoln Police Department",
-                 "Maria Ortiz, principal; Officer Dan Lee, SRO"]:
+    for text in [
+        "Lincoln Unified School District",
+        "Lincoln Police Department",
+        "Maria Ortiz, principal; Officer Dan Lee, SRO",
+    ]:
         type_message(page, text)
     page.wait_for_selector("#question-panel:not([hidden])", timeout=30_000)
     return json.loads(page.evaluate("sessionStorage.getItem('planner-plan')"))
@@ -99,7 +110,9 @@ def test_a_facilitator_runs_a_session_from_the_page(browser, assistant):
     assert "We want a safer campus\nand trust between students and officers." in texts
     answers = assistant.planner.snapshot(plan["code"]).answers
     assert [(a.member_name, a.question_id) for a in answers] == [
-        ("Maria Ortiz", questions[0].id), ("Officer Dan Lee", questions[1].id)]
+        ("Maria Ortiz", questions[0].id),
+        ("Officer Dan Lee", questions[1].id),
+    ]
     page.context.close()
 
 
@@ -122,7 +135,10 @@ def test_two_devices_on_one_plan_see_each_others_answers(browser, assistant):
         page.wait_for_selector("#answers li >> text=Parents at home want a clear complaint form.", timeout=10_000)
     files = assistant.planner.export(plan["code"])
     summary = [p.text for p in Document(str(files.summary)).paragraphs]
-    assert "The SRO should greet students at the front door." in summary and "Parents at home want a clear complaint form." in summary
+    assert (
+        "The SRO should greet students at the front door." in summary
+        and "Parents at home want a clear complaint form." in summary
+    )
     host.context.close()
     guest.context.close()
 
@@ -171,8 +187,12 @@ def plan_headers(code, key=None) -> dict:
 def test_state_needs_the_plans_own_key(assistant, two_plans):
     first, second = two_plans
     url = assistant.page_url + "state"
-    for headers in (plan_headers(first.code), plan_headers(first.code, "wrong"),
-                    plan_headers(first.code, second.access_key), {}):
+    for headers in (
+        plan_headers(first.code),
+        plan_headers(first.code, "wrong"),
+        plan_headers(first.code, second.access_key),
+        {},
+    ):
         status, body = status_and_body(url, headers=headers)
         assert status == 403 and "access key" in body
         assert "Secret Valley" not in body and "confidential" not in body
@@ -183,11 +203,15 @@ def test_state_needs_the_plans_own_key(assistant, two_plans):
 def test_messages_need_the_key_and_cannot_open_another_plan(assistant, two_plans):
     first, second = two_plans
     url = assistant.page_url + "webhook"
-    status, body = status_and_body(url, {"device": "device-one-1", "message": "review", "code": first.code, "key": "nope"})
+    status, body = status_and_body(
+        url, {"device": "device-one-1", "message": "review", "code": first.code, "key": "nope"}
+    )
     assert status == 403 and "confidential" not in body
     # Bound to the second plan with its key, asking for the first by code is refused.
-    status, body = status_and_body(url, {"device": "device-two-2", "message": f"resume {first.code}",
-                                         "code": second.code, "key": second.access_key})
+    status, body = status_and_body(
+        url,
+        {"device": "device-two-2", "message": f"resume {first.code}", "code": second.code, "key": second.access_key},
+    )
     assert status == 200 and "only open the plan" in body and "confidential" not in body
     # With no plan at all, a code alone opens nothing.
     status, body = status_and_body(url, {"device": "device-three", "message": f"resume {first.code}"})
@@ -204,8 +228,11 @@ def test_downloads_need_a_link_signed_for_the_plans_own_file(assistant, two_plan
     assert first.access_key not in url  # the key never goes into a URL
     ok, _ = status_and_body(url)
     assert ok == 200
-    for headers in (plan_headers(first.code), plan_headers(first.code, "wrong"),
-                    plan_headers(first.code, second.access_key)):
+    for headers in (
+        plan_headers(first.code),
+        plan_headers(first.code, "wrong"),
+        plan_headers(first.code, second.access_key),
+    ):
         status, body = status_and_body(link, {"file": name}, headers)
         assert status == 403 and "confidential" not in body
     # Another plan's key cannot have one of this plan's files signed, nor can a forged link open it.

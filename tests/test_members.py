@@ -1,5 +1,6 @@
 """Who is in the room and who said what."""
-from bot.members import Person, parse_members, parse_speaker, role_from, split_attribution
+
+from bot.plans.members import Person, parse_members, parse_speaker, role_from, split_attribution
 
 
 def test_member_lists_in_the_forms_people_type():

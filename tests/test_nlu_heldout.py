@@ -1,5 +1,6 @@
 """Intent recognition on held-out phrasings (tests/nlu_heldout.yml, none of them in the
 training data), parsed by the running Rasa server. Prints the per-intent F1."""
+
 from pathlib import Path
 
 import yaml
@@ -16,8 +17,10 @@ def examples(path: Path) -> list[tuple[str, str]]:
     data = yaml.safe_load(path.read_text())
     return [
         (line.strip()[2:].strip(), block["intent"])
-        for block in data["nlu"] if "intent" in block
-        for line in block["examples"].splitlines() if line.strip()
+        for block in data["nlu"]
+        if "intent" in block
+        for line in block["examples"].splitlines()
+        if line.strip()
     ]
 
 

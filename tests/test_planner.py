@@ -1,13 +1,14 @@
 """Plans, answers, revision history and moving through the guide: on SQLite and on
 PostgreSQL (the `any_planner` fixture runs each test on both)."""
+
 import re
 
 import pytest
 
-from bot.members import Person
-from bot.planner import AnswerRejected, NoOpenQuestion, Planner, PlanNotFound
+from bot.plans.codes import find_code, normalize_code
+from bot.plans.members import Person
+from bot.plans.planner import AnswerRejected, NoOpenQuestion, Planner, PlanNotFound
 from bot.settings import Settings
-from bot.storage import find_code, normalize_code
 from tests.conftest import at_once
 
 SCHOOL, AGENCY = "Lincoln Unified School District", "Lincoln Police Department"
@@ -160,8 +161,10 @@ def test_members_moving_on_and_answering_at_the_same_instant_take_turns(any_plan
     questions = any_planner.guide.questions
     errors = []
     for round_number in range(5):
-        errors += at_once([lambda: any_planner.next_question(code)] * 4
-                          + [lambda n=round_number: any_planner.record_answer(code, f"Maria Ortiz: answer {n}")])[1]
+        errors += at_once(
+            [lambda: any_planner.next_question(code)] * 4
+            + [lambda n=round_number: any_planner.record_answer(code, f"Maria Ortiz: answer {n}")]
+        )[1]
     assert errors == []
     assert any_planner.state(code).current == questions[20]
     answers = any_planner.snapshot(code).answers

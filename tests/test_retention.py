@@ -1,6 +1,7 @@
 """Deleting a plan completely (python -m bot delete) and purging old plans (python -m bot purge):
 our tables, the exported documents and the plan's conversations in a real Rasa conversation
 store, written by Rasa's own SQLTrackerStore, on SQLite and on PostgreSQL."""
+
 import asyncio
 import io
 import os
@@ -16,9 +17,9 @@ from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, Use
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import create_engine, func, inspect, select, text, update
 
-from bot import retention, storage
 from bot.cli import main
-from bot.storage import Answer, AnswerRevision, ExportRecord, Member, Partner, Plan, SkippedQuestion, utc_now
+from bot.storage import models, repository, retention
+from bot.storage.models import Answer, AnswerRevision, ExportRecord, Member, Partner, Plan, SkippedQuestion, utc_now
 from tests.servers import ROOT
 
 # --- a real conversation store ---------------------------------------------------------
@@ -59,11 +60,23 @@ def said(words: str, intent: str = "give_answer") -> UserUttered:
 def conversations_of_a_plan(store: SQLTrackerStore, code: str, tag: str) -> set[str]:
     """Every way a conversation belongs to a plan; returns their sender ids."""
     chat, earlier, page, new_on_page = f"chat-{tag}", f"earlier-{tag}", f"meeting:{code}:dev1", f"meeting:new:{tag}"
-    converse(store, chat, said(f"resume {code}", "resume_plan"), SlotSet("plan_code", code),
-             said(f"Ms. Ortiz: {tag} students should feel safe"))
+    converse(
+        store,
+        chat,
+        said(f"resume {code}", "resume_plan"),
+        SlotSet("plan_code", code),
+        said(f"Ms. Ortiz: {tag} students should feel safe"),
+    )
     # The committee's words come before the plan is named, then a new session carries the slot.
-    converse(store, earlier, said(f"{tag}: we worry about arrests at school"), SlotSet("plan_code", code),
-             SessionStarted(), SlotSet("plan_code", code), said("next", "next_question"))
+    converse(
+        store,
+        earlier,
+        said(f"{tag}: we worry about arrests at school"),
+        SlotSet("plan_code", code),
+        SessionStarted(),
+        SlotSet("plan_code", code),
+        said("next", "next_question"),
+    )
     converse(store, page, said(f"Officer Lee: {tag} patrols before school"))  # named by the page
     converse(store, new_on_page, said("start a new plan", "start_plan"), SlotSet("plan_code", code))
     return {chat, earlier, page, new_on_page}
@@ -105,8 +118,10 @@ def rows_by_id(planner, plan_id: int, answer_ids: list[int]) -> dict[str, int]:
         return s.execute(select(func.count()).select_from(model).where(condition)).scalar_one()
 
     with planner.sessions.begin() as s:
-        rows = {m.__tablename__: count(m, m.plan_id == plan_id)
-                for m in (Partner, Member, Answer, SkippedQuestion, ExportRecord)}
+        rows = {
+            m.__tablename__: count(m, m.plan_id == plan_id)
+            for m in (Partner, Member, Answer, SkippedQuestion, ExportRecord)
+        }
         rows["plans"] = count(Plan, Plan.id == plan_id)
         rows["answer_revisions"] = count(AnswerRevision, AnswerRevision.answer_id.in_(answer_ids))
         return rows
@@ -122,8 +137,15 @@ def export_files(planner, code: str) -> list[Path]:
     return [planner.exports_dir / record.file_name for record in planner.exports(code)]
 
 
-EVERY_TABLE_FILLED = {"plans": 1, "partners": 2, "members": 2, "answers": 2, "answer_revisions": 3,
-                      "skipped_questions": 1, "exports": 2}
+EVERY_TABLE_FILLED = {
+    "plans": 1,
+    "partners": 2,
+    "members": 2,
+    "answers": 2,
+    "answer_revisions": 3,
+    "skipped_questions": 1,
+    "exports": 2,
+}
 
 
 class Terminal(io.StringIO):
@@ -136,7 +158,9 @@ class Terminal(io.StringIO):
 # --- delete ----------------------------------------------------------------------------
 
 
-def test_delete_removes_the_plan_its_documents_and_its_conversations_and_nothing_else(any_planner, store, conversations_url, capsys):
+def test_delete_removes_the_plan_its_documents_and_its_conversations_and_nothing_else(
+    any_planner, store, conversations_url, capsys
+):
     planner = any_planner
     code = plan_with_everything(planner, "Lincoln USD", "Lincoln PD")
     other = plan_with_everything(planner, "Jefferson County Schools", "Jefferson County Sheriff")
@@ -167,7 +191,8 @@ def test_delete_removes_the_plan_its_documents_and_its_conversations_and_nothing
     assert all(f.is_file() for f in other_files)
     kept = asyncio.run(store.retrieve_full_tracker("chat-theirs"))
     assert kept.get_slot("plan_code") == other and "Ms. Ortiz: theirs students should feel safe" in [
-        e.text for e in kept.events if isinstance(e, UserUttered)]
+        e.text for e in kept.events if isinstance(e, UserUttered)
+    ]
     assert planner.snapshot(other).answers[0].text == "a safer and calmer campus for every student"
 
 
@@ -201,10 +226,21 @@ def test_without_a_terminal_and_without_yes_nothing_is_deleted(planner, store, c
 
 def test_python_m_bot_delete_from_a_pipe_refuses(planner, sqlite_url, store, conversations_url, tmp_path):
     code = plan_with_everything(planner, "Lincoln USD", "Lincoln PD")
-    env = {**os.environ, "DATABASE_URL": sqlite_url, "EXPORTS_DIR": str(planner.exports_dir),
-           "CONVERSATIONS_URL": conversations_url}
-    result = subprocess.run([sys.executable, "-m", "bot", "delete", code], cwd=ROOT, env=env, input=f"{code}\n",
-                            capture_output=True, text=True, timeout=120)
+    env = {
+        **os.environ,
+        "DATABASE_URL": sqlite_url,
+        "EXPORTS_DIR": str(planner.exports_dir),
+        "CONVERSATIONS_URL": conversations_url,
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "delete", code],
+        cwd=ROOT,
+        env=env,
+        input=f"{code}\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 1, result.stderr
     assert "confirmation needs a terminal" in result.stderr and "Lincoln USD and Lincoln PD" in result.stdout
     assert rows_of(planner, code) == EVERY_TABLE_FILLED
@@ -235,7 +271,9 @@ def test_an_unknown_code_exits_2_with_a_message(planner, store, capsys):
     assert "couldn't find a plan" in err and "NOPE-000" in err and "python -m bot plans" in err
 
 
-def test_a_conversation_store_not_made_yet_means_no_conversations(any_planner, database_url, tmp_path, monkeypatch, capsys):
+def test_a_conversation_store_not_made_yet_means_no_conversations(
+    any_planner, database_url, tmp_path, monkeypatch, capsys
+):
     """Before Rasa has run there is no events table (PostgreSQL) or no file at all (SQLite):
     the plan is still deleted, and no empty store is created."""
     missing = tmp_path / "never" / "conversations.db"
@@ -256,7 +294,7 @@ def test_an_export_record_naming_a_file_outside_the_exports_folder_deletes_only_
     outside = tmp_path / "not-an-export.docx"
     outside.write_bytes(b"someone else's document")
     with planner.sessions.begin() as s:
-        storage.add_export_record(s, storage.find_plan(s, code), "summary", f"../{outside.name}", 0)
+        repository.add_export_record(s, repository.find_plan(s, code), "summary", f"../{outside.name}", 0)
 
     assert main(["delete", code, "--yes"], planner=planner) == 0
     assert outside.read_bytes() == b"someone else's document"
@@ -264,16 +302,17 @@ def test_an_export_record_naming_a_file_outside_the_exports_folder_deletes_only_
 
 
 def test_every_table_of_ours_is_deleted_from():
-    """A new table in bot/storage.py, or one made only by a migration, fails here until
+    """A new table in bot/repository.py, or one made only by a migration, fails here until
     bot/retention.py deletes a plan's rows from it too."""
     deleted_from = {model.__tablename__ for model in retention.PLAN_TABLES}
-    assert set(storage.Base.metadata.tables) == deleted_from
+    assert set(models.Base.metadata.tables) == deleted_from
 
 
 def test_the_migrated_database_has_no_table_retention_does_not_know(planner):
     engine = planner.sessions.kw["bind"]
     assert set(inspect(engine).get_table_names()) - {"alembic_version"} == {
-        model.__tablename__ for model in retention.PLAN_TABLES}
+        model.__tablename__ for model in retention.PLAN_TABLES
+    }
 
 
 # --- purge -----------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 `make serve-prod` runs): two Rasa servers sharing the SQL tracker store on PostgreSQL and Rasa's
 Redis lock store, two action servers, plans in PostgreSQL. Driven through the meeting page's
 channel, as committees use it. The tests that kill servers come last: the cluster is shared."""
+
 from __future__ import annotations
 
 import json
@@ -13,14 +14,14 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Optional
 
 import pytest
 from docx import Document
 
-from bot.planner import Planner
+from bot.plans.planner import Planner
 from bot.settings import Settings
 from tests.conftest import postgres_database, unavailable
 from tests.servers import (
@@ -39,8 +40,8 @@ MEMBERS = "Maria Ortiz, principal; Officer Dan Lee, SRO; Sam Green, parent; Ana 
 @dataclass
 class Cluster:
     launched: Launched
-    replicas: list[str]                 # base URLs of the Rasa servers
-    pids: dict[str, int]                # "rasa server 1" -> pid
+    replicas: list[str]  # base URLs of the Rasa servers
+    pids: dict[str, int]  # "rasa server 1" -> pid
     action_ports: list[int]
     env: dict
     planner: Planner
@@ -67,8 +68,9 @@ def cluster(tmp_path_factory) -> Iterator[Cluster]:
 def started_cluster(postgres_url: str, work: Path) -> Iterator[Cluster]:
     redis_reachable()
     env = {
-        **server_env(postgres_url, work / "exports", turns_per_session=3, CONVERSATIONS_URL=postgres_url,
-                     LOCK_STORE="redis"),
+        **server_env(
+            postgres_url, work / "exports", turns_per_session=3, CONVERSATIONS_URL=postgres_url, LOCK_STORE="redis"
+        ),
         # One run of four ports: two Rasa servers, then two action servers.
         "PORT": str(ports := consecutive_free_ports(4)),
         "ACTION_PORT": str(ports + 2),
@@ -82,8 +84,11 @@ def started_cluster(postgres_url: str, work: Path) -> Iterator[Cluster]:
         pytest.fail(str(failure))
     replicas = [f"http://127.0.0.1:{port}" for port, _ in launched.servers("rasa server")]
     action_ports = [port for port, _ in launched.servers("action server")]
-    pids = {f"{role} {i + 1}": pid for role in ("rasa server", "action server")
-            for i, (_, pid) in enumerate(launched.servers(role))}
+    pids = {
+        f"{role} {i + 1}": pid
+        for role in ("rasa server", "action server")
+        for i, (_, pid) in enumerate(launched.servers(role))
+    }
     assert len(replicas) == 2 and len(action_ports) == 2, launched.output
     planner = Planner.from_settings(Settings(database_url=postgres_url, exports_dir=work / "exports"))
     cluster = Cluster(launched, replicas, pids, action_ports, env, planner, work)
@@ -94,6 +99,7 @@ def started_cluster(postgres_url: str, work: Path) -> Iterator[Cluster]:
             process.terminate()
             process.wait(timeout=30)
         launched.shut_down("cluster-launcher.log")
+
 
 def post(url: str, payload: dict, timeout: float = 120) -> dict:
     request = urllib.request.Request(url, json.dumps(payload).encode(), {"Content-Type": "application/json"})
@@ -107,9 +113,9 @@ class Device:
 
     cluster: Cluster
     name: str = field(default_factory=lambda: f"device-{secrets.token_hex(4)}")
-    code: Optional[str] = None
-    key: Optional[str] = None
-    speaker: Optional[str] = None
+    code: str | None = None
+    key: str | None = None
+    speaker: str | None = None
 
     def say(self, text: str, replica: int = 0) -> str:
         payload = {"device": self.name, "message": text, "speaker": self.speaker}
@@ -127,14 +133,16 @@ class Device:
 
 def new_plan(cluster: Cluster) -> Device:
     device = Device(cluster)
-    for i, line in enumerate(["start a new plan", "Lincoln Unified School District", "Lincoln Police Department", MEMBERS]):
+    for i, line in enumerate(
+        ["start a new plan", "Lincoln Unified School District", "Lincoln Police Department", MEMBERS]
+    ):
         device.say(line, replica=i % 2)
     assert device.code, "no plan was created"
     device.join(device.code, device.key, replica=1)
     return device
 
 
-def stored(cluster: Cluster, code: str) -> list[tuple[str, str, Optional[str]]]:
+def stored(cluster: Cluster, code: str) -> list[tuple[str, str, str | None]]:
     return [(a.question_id, a.text, a.member_name) for a in cluster.planner.snapshot(code).answers]
 
 
@@ -171,8 +179,10 @@ def test_two_members_answering_at_the_same_instant_on_different_replicas(cluster
     host.speaker, guest.speaker = "Maria Ortiz", "Sam Green"
     sent = []
     for round_number in range(5):
-        texts = {host.name: f"Round {round_number}: the principal's view.",
-                 guest.name: f"Round {round_number}: a parent's view."}
+        texts = {
+            host.name: f"Round {round_number}: the principal's view.",
+            guest.name: f"Round {round_number}: a parent's view.",
+        }
         barrier = threading.Barrier(2)
         replies = {}
 
@@ -232,15 +242,23 @@ def test_an_action_server_killed_and_restarted_loses_nothing(cluster):
     assert "Saved" not in lost
     port = cluster.action_ports[0]
     log = cluster.work / "action-server-restarted.log"
-    restarted = subprocess.Popen([str(BIN / "rasa"), "run", "actions", "--port", str(port)], cwd=ROOT,
-                                 env=cluster.env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
+    restarted = subprocess.Popen(
+        [str(BIN / "rasa"), "run", "actions", "--port", str(port)],
+        cwd=ROOT,
+        env=cluster.env,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+    )
     cluster.restarted.append(restarted)
     wait_until_up(f"http://127.0.0.1:{port}/health", restarted, log)
     assert "Saved" in device.say("The officer joins the safety committee.", replica=0)
     assert "Saved" in device.say("The officer also teaches a unit on online safety.", replica=1)
     answers = [text for _, text, _ in stored(cluster, device.code)]
-    assert answers == ["Before the action server goes down.", "The officer joins the safety committee.",
-                       "The officer also teaches a unit on online safety."]
+    assert answers == [
+        "Before the action server goes down.",
+        "The officer joins the safety committee.",
+        "The officer also teaches a unit on online safety.",
+    ]
 
 
 def test_a_rasa_server_killed_mid_conversation_the_other_carries_on(cluster):

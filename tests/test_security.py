@@ -2,6 +2,7 @@
 launcher with its embedded defaults, on loopback ports, with low limits so that each one can be
 reached in a few requests. Clients on other loopback addresses (127.0.0.2, ...) stand for other
 devices in the room; nothing leaves this computer."""
+
 from __future__ import annotations
 
 import http.client
@@ -16,14 +17,13 @@ import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
 
 import pytest
 from docx import Document
 
-from bot import storage
-from bot.planner import AnswerRejected, Planner, PlanRefused, MAX_MEMBERS
-from bot.reading import AnswerReader
+from bot.plans import codes
+from bot.plans.planner import MAX_MEMBERS, AnswerRejected, Planner, PlanRefused
+from bot.reading.reader import AnswerReader
 from bot.settings import Settings
 from tests.conftest import at_once
 from tests.servers import ROOT, consecutive_free_ports, launch
@@ -65,10 +65,17 @@ class Running:
     env: dict
     output: list
 
-    def request(self, method: str, path: str, payload=None, headers=None, source: str = "127.0.0.1",
-                raw: Optional[bytes] = None, port: Optional[int] = None) -> Reply:
-        connection = http.client.HTTPConnection("127.0.0.1", port or self.port, timeout=120,
-                                                source_address=(source, 0))
+    def request(
+        self,
+        method: str,
+        path: str,
+        payload=None,
+        headers=None,
+        source: str = "127.0.0.1",
+        raw: bytes | None = None,
+        port: int | None = None,
+    ) -> Reply:
+        connection = http.client.HTTPConnection("127.0.0.1", port or self.port, timeout=120, source_address=(source, 0))
         body = raw if raw is not None else (json.dumps(payload).encode() if payload is not None else None)
         try:
             connection.request(method, path, body=body, headers={"Content-Type": "application/json", **(headers or {})})
@@ -79,23 +86,36 @@ class Running:
         finally:
             connection.close()
 
-    def say(self, device: str, message: str, plan: Optional[dict] = None, speaker=None, source="127.0.0.1") -> Reply:
-        return self.request("POST", "/webhooks/meeting/webhook",
-                            {"device": device, "message": message, "speaker": speaker, **(plan or {})}, source=source)
+    def say(self, device: str, message: str, plan: dict | None = None, speaker=None, source="127.0.0.1") -> Reply:
+        return self.request(
+            "POST",
+            "/webhooks/meeting/webhook",
+            {"device": device, "message": message, "speaker": speaker, **(plan or {})},
+            source=source,
+        )
 
     def planner(self) -> Planner:
-        return Planner.from_settings(Settings(database_url=self.env["DATABASE_URL"], exports_dir=Path(self.env["EXPORTS_DIR"])))
+        return Planner.from_settings(
+            Settings(database_url=self.env["DATABASE_URL"], exports_dir=Path(self.env["EXPORTS_DIR"]))
+        )
 
     def conversations(self) -> list[tuple]:
         with sqlite3.connect(self.work / "conversations.db") as db:
             return db.execute("SELECT sender_id, type_name, data FROM events").fetchall()
 
-    def new_plan(self, device: str, source: Optional[str] = None) -> dict:
+    def new_plan(self, device: str, source: str | None = None) -> dict:
         """A plan made on the page as a facilitator makes one; returns the page's {code, key}.
         Each from an address of its own unless `source` names one: plans per address are limited."""
         source = source or f"127.0.1.{next(ADDRESSES)}"
-        replies = [self.say(device, text, source=source) for text in
-                   ("/start_plan", "Harbor View Unified", "Harbor View Police Department", "Maria Ortiz, principal")]
+        replies = [
+            self.say(device, text, source=source)
+            for text in (
+                "/start_plan",
+                "Harbor View Unified",
+                "Harbor View Police Department",
+                "Maria Ortiz, principal",
+            )
+        ]
         assert all(r.status == 200 for r in replies), [r.text for r in replies]
         return replies[-1].json["plan"]
 
@@ -104,9 +124,15 @@ class Running:
 def running(tmp_path_factory):
     work = tmp_path_factory.mktemp("make-run")
     port = consecutive_free_ports(2)
-    env = {**os.environ, **LOW_LIMITS, "DATABASE_URL": f"sqlite:///{work / 'plans.db'}",
-           "EXPORTS_DIR": str(work / "exports"), "CONVERSATIONS_URL": f"sqlite:///{work / 'conversations.db'}",
-           "PORT": str(port), "ACTION_PORT": str(port + 1)}
+    env = {
+        **os.environ,
+        **LOW_LIMITS,
+        "DATABASE_URL": f"sqlite:///{work / 'plans.db'}",
+        "EXPORTS_DIR": str(work / "exports"),
+        "CONVERSATIONS_URL": f"sqlite:///{work / 'conversations.db'}",
+        "PORT": str(port),
+        "ACTION_PORT": str(port + 1),
+    }
     for name in ("HOST", "ACTION_HOST", "ACTION_SERVER_SECRET", "RASA_API_TOKEN", "TLS_CERTIFICATE", "TLS_KEY"):
         env.pop(name, None)  # the defaults, as `make run` has them
     launched = launch([], env)
@@ -130,7 +156,9 @@ def listening(port: int) -> set[str]:
                 if width == 8:
                     found.add(socket.inet_ntop(socket.AF_INET, raw[::-1]))
                 else:
-                    found.add(socket.inet_ntop(socket.AF_INET6, b"".join(raw[i:i + 4][::-1] for i in range(0, 16, 4))))
+                    found.add(
+                        socket.inet_ntop(socket.AF_INET6, b"".join(raw[i : i + 4][::-1] for i in range(0, 16, 4)))
+                    )
     return found
 
 
@@ -147,13 +175,23 @@ def test_every_server_listens_on_loopback_only(running):
 def test_the_action_server_refuses_calls_without_its_secret(running):
     code = running.planner().create_plan("Secret Valley USD", "Valley PD", "").code
     running.planner().record_answer(code, "confidential answer text")
-    call = {"next_action": "action_review_answers", "sender_id": "outsider", "version": "3.6.21",
-            "tracker": {"sender_id": "outsider", "slots": {"plan_code": code}, "events": [],
-                        "latest_message": {"text": "review", "intent": {"name": "review_answers"}}},
-            "domain": {}}
+    call = {
+        "next_action": "action_review_answers",
+        "sender_id": "outsider",
+        "version": "3.6.21",
+        "tracker": {
+            "sender_id": "outsider",
+            "slots": {"plan_code": code},
+            "events": [],
+            "latest_message": {"text": "review", "intent": {"name": "review_answers"}},
+        },
+        "domain": {},
+    }
     for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "wrong"}):
         for path in ("/webhook", "/actions"):
-            reply = running.request("POST" if path == "/webhook" else "GET", path, call, headers, port=running.action_port)
+            reply = running.request(
+                "POST" if path == "/webhook" else "GET", path, call, headers, port=running.action_port
+            )
             assert reply.status == 401 and "confidential" not in reply.text
     assert running.request("GET", "/health", port=running.action_port).status == 200
     assert len(running.planner().snapshot(code).answers) == 1  # nothing written either
@@ -197,7 +235,9 @@ def test_the_access_key_reaches_the_page_but_no_stored_conversation(running):
 def test_changing_an_answer_to_remove_a_student_leaves_no_trace_in_the_documents(running):
     planner = running.planner()
     code = planner.create_plan("Lincoln USD", "Lincoln PD", "Maria Ortiz, principal").code
-    answer = planner.record_answer(code, "Jordan Miller, student ID 4471823, was arrested at the bus stop.", "Maria Ortiz").answer
+    answer = planner.record_answer(
+        code, "Jordan Miller, student ID 4471823, was arrested at the bus stop.", "Maria Ortiz"
+    ).answer
     planner.revise_answer(code, answer.id, "A student was arrested at the bus stop last year.")
     files = planner.export(code)
     for path in (files.summary, files.draft_mou):
@@ -213,10 +253,13 @@ def test_pages_and_their_data_carry_the_security_headers(running):
     plan = running.new_plan("header-device-1")
     running.say("header-device-1", "export", plan)
     page = running.request("GET", "/webhooks/meeting/")
-    state = running.request("GET", "/webhooks/meeting/state", headers={"X-Plan-Code": plan["code"], "X-Plan-Key": plan["key"]})
+    state = running.request(
+        "GET", "/webhooks/meeting/state", headers={"X-Plan-Code": plan["code"], "X-Plan-Key": plan["key"]}
+    )
     file = state.json["downloads"][0]["file"]
-    link = running.request("POST", "/webhooks/meeting/link", {"file": file},
-                           {"X-Plan-Code": plan["code"], "X-Plan-Key": plan["key"]})
+    link = running.request(
+        "POST", "/webhooks/meeting/link", {"file": file}, {"X-Plan-Code": plan["code"], "X-Plan-Key": plan["key"]}
+    )
     download = running.request("GET", "/webhooks/meeting/" + link.json["url"])
     assert (page.status, state.status, link.status, download.status) == (200, 200, 200, 200)
     for reply in (page, state, download):
@@ -274,8 +317,12 @@ def test_plan_creations_per_address_are_limited(running):
 def test_wrong_keys_are_slowed_then_refused_but_the_right_key_still_opens(running):
     plan = running.new_plan("guess-target-1")
     state = "/webhooks/meeting/state"
-    wrong = [running.request("GET", state, headers={"X-Plan-Code": plan["code"], "X-Plan-Key": f"guess{i}"},
-                             source="127.0.0.5").status for i in range(6)]
+    wrong = [
+        running.request(
+            "GET", state, headers={"X-Plan-Code": plan["code"], "X-Plan-Key": f"guess{i}"}, source="127.0.0.5"
+        ).status
+        for i in range(6)
+    ]
     assert wrong[:4] == [403] * 4 and wrong[4:] == [429, 429]
     right = {"X-Plan-Code": plan["code"], "X-Plan-Key": plan["key"]}
     assert running.request("GET", state, headers=right, source="127.0.0.5").status == 200
@@ -291,16 +338,25 @@ def test_lone_surrogates_nul_and_bidi_controls_are_removed_from_every_field(runn
         return running.request("POST", "/webhooks/meeting/webhook", raw=raw, source="127.0.2.1")
 
     assert send(b'{"device": "odd-text-dev1", "message": "/start_plan"}').status == 200
-    for message in ('Harbor\\u0000 View\\u202e Unified\\ud800', 'Harbor\\u2066 Police'):
+    for message in ("Harbor\\u0000 View\\u202e Unified\\ud800", "Harbor\\u2066 Police"):
         assert send(('{"device": "odd-text-dev1", "message": "%s"}' % message).encode()).status == 200
     plan = send(b'{"device": "odd-text-dev1", "message": "Sam\\u0000 Green\\u202e, parent"}').json["plan"]
-    body = ('{"device": "odd-text-dev1", "message": "Half \\ud83d an emoji, a NUL\\u0000 and an override\\u202e.",'
-            ' "speaker": "Dana\\u0000 Lee\\u202d", "code": "%s", "key": "%s"}' % (plan["code"], plan["key"]))
-    assert send(('{"device": "odd-text-dev1", "message": "/resume_plan", "code": "%s", "key": "%s"}'
-                 % (plan["code"], plan["key"])).encode()).status == 200
+    body = (
+        '{"device": "odd-text-dev1", "message": "Half \\ud83d an emoji, a NUL\\u0000 and an override\\u202e.",'
+        ' "speaker": "Dana\\u0000 Lee\\u202d", "code": "%s", "key": "%s"}' % (plan["code"], plan["key"])
+    )
+    assert (
+        send(
+            (
+                '{"device": "odd-text-dev1", "message": "/resume_plan", "code": "%s", "key": "%s"}'
+                % (plan["code"], plan["key"])
+            ).encode()
+        ).status
+        == 200
+    )
     reply = send(body.encode())
     assert reply.status == 200 and "Saved" in reply.text
-    alone = ('{"device": "odd-text-dev1", "message": "\\ud800", "code": "%s", "key": "%s"}' % (plan["code"], plan["key"]))
+    alone = '{"device": "odd-text-dev1", "message": "\\ud800", "code": "%s", "key": "%s"}' % (plan["code"], plan["key"])
     refused = send(alone.encode())
     assert refused.status == 400 and "nothing was saved" in refused.json["error"]
     snapshot = running.planner().snapshot(plan["code"])
@@ -349,7 +405,9 @@ def test_member_lists_are_capped_with_a_clear_message(planner):
     names = "; ".join(f"Member {i}, parent" for i in range(MAX_MEMBERS + 1))
     with pytest.raises(PlanRefused, match=f"at most {MAX_MEMBERS} members"):
         planner.create_plan("Lincoln USD", "Lincoln PD", names)
-    code = planner.create_plan("Lincoln USD", "Lincoln PD", "; ".join(f"Member {i}, parent" for i in range(MAX_MEMBERS))).code
+    code = planner.create_plan(
+        "Lincoln USD", "Lincoln PD", "; ".join(f"Member {i}, parent" for i in range(MAX_MEMBERS))
+    ).code
     with pytest.raises(AnswerRejected, match="nothing was saved"):
         planner.record_answer(code, "A new voice.", "Somebody New")
     assert planner.snapshot(code).answers == ()
@@ -357,14 +415,14 @@ def test_member_lists_are_capped_with_a_clear_message(planner):
 
 
 def test_codes_grow_before_they_are_crowded_and_a_full_space_says_so(planner, monkeypatch):
-    words = len(storage.CODE_WORDS)
-    assert storage.code_digits(0) == 3
-    assert storage.code_digits(words * 900 // 10 - 1) == 3
-    assert storage.code_digits(words * 900 // 10) == 4
-    assert storage.code_digits(words * 9000 // 10) == 5
-    assert storage.find_code("resume maple 4172") == "MAPLE-4172"
+    words = len(codes.CODE_WORDS)
+    assert codes.code_digits(0) == 3
+    assert codes.code_digits(words * 900 // 10 - 1) == 3
+    assert codes.code_digits(words * 900 // 10) == 4
+    assert codes.code_digits(words * 9000 // 10) == 5
+    assert codes.find_code("resume maple 4172") == "MAPLE-4172"
     taken = planner.create_plan("Lincoln USD", "Lincoln PD", "").code
-    monkeypatch.setattr(storage, "new_code", lambda digits=3: taken)  # every code drawn is taken
+    monkeypatch.setattr(codes, "new_code", lambda digits=3: taken)  # every code drawn is taken
     with pytest.raises(PlanRefused, match="No free plan code"):
         planner.create_plan("Other USD", "Other PD", "")
 
@@ -393,8 +451,14 @@ def test_deleting_a_plan_leaves_no_row_of_it_in_either_database(running):
     running.say("delete-device-1", "We want a consistent adult presence.", plan)
     running.say("delete-device-1", "export", plan)
     files = [Path(running.env["EXPORTS_DIR"]) / r.file_name for r in running.planner().exports(plan["code"])]
-    result = subprocess.run([sys.executable, "-m", "bot", "delete", plan["code"], "--yes"], cwd=ROOT,
-                            env=running.env, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "delete", plan["code"], "--yes"],
+        cwd=ROOT,
+        env=running.env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     assert not any(plan["code"] in data or plan["code"] in sender for sender, _, data in running.conversations())
     with sqlite3.connect(running.work / "plans.db") as db:
@@ -402,8 +466,12 @@ def test_deleting_a_plan_leaves_no_row_of_it_in_either_database(running):
         dump = "\n".join(str(row) for t in tables for row in db.execute(f'SELECT * FROM "{t}"'))
     assert plan["code"] not in dump and "consistent adult presence" not in dump
     assert files and not any(f.exists() for f in files)
-    assert running.request("GET", "/webhooks/meeting/state",
-                           headers={"X-Plan-Code": plan["code"], "X-Plan-Key": plan["key"]}).status == 403
+    assert (
+        running.request(
+            "GET", "/webhooks/meeting/state", headers={"X-Plan-Code": plan["code"], "X-Plan-Key": plan["key"]}
+        ).status
+        == 403
+    )
 
 
 # --- 9. HTTPS when the page is shared ---------------------------------------------------
@@ -411,13 +479,39 @@ def test_deleting_a_plan_leaves_no_row_of_it_in_either_database(running):
 
 def test_the_page_is_served_over_tls_when_given_a_certificate(tmp_path):
     certificate, key = tmp_path / "room.crt", tmp_path / "room.key"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
-                    "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", str(key), "-out", str(certificate)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1,DNS:localhost",
+            "-keyout",
+            str(key),
+            "-out",
+            str(certificate),
+        ],
+        check=True,
+        capture_output=True,
+    )
     port = consecutive_free_ports(2)
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'plans.db'}", "EXPORTS_DIR": str(tmp_path / "exports"),
-           "CONVERSATIONS_URL": f"sqlite:///{tmp_path / 'conversations.db'}", "PORT": str(port),
-           "ACTION_PORT": str(port + 1), "TLS_CERTIFICATE": str(certificate), "TLS_KEY": str(key)}
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'plans.db'}",
+        "EXPORTS_DIR": str(tmp_path / "exports"),
+        "CONVERSATIONS_URL": f"sqlite:///{tmp_path / 'conversations.db'}",
+        "PORT": str(port),
+        "ACTION_PORT": str(port + 1),
+        "TLS_CERTIFICATE": str(certificate),
+        "TLS_KEY": str(key),
+    }
     launched = launch([], env)
     try:
         assert f"Meeting page: https://localhost:{port}/webhooks/meeting/" in "".join(launched.output)

@@ -1,5 +1,6 @@
 """The conversation store (addons/tracker_store.py) on a real SQLite file: a full session at
 rest is closed and a new one carries the slots and the open question loop."""
+
 import asyncio
 
 import pytest
@@ -14,13 +15,18 @@ from tests.servers import ROOT
 @pytest.fixture
 def store(tmp_path):
     domain = Domain.load(str(ROOT / "domain.yml"))
-    return RollingSQLTrackerStore(domain, host=f"sqlite:///{tmp_path / 'nested' / 'conversations.db'}",
-                                  turns_per_session=2)
+    return RollingSQLTrackerStore(
+        domain, host=f"sqlite:///{tmp_path / 'nested' / 'conversations.db'}", turns_per_session=2
+    )
 
 
 def turn(text: str, *, asked: str) -> list:
-    return [UserUttered(text, {"name": "give_answer", "confidence": 1.0}), ActionExecuted("question_form"),
-            SlotSet("asked_question", asked), ActionExecuted("action_listen")]
+    return [
+        UserUttered(text, {"name": "give_answer", "confidence": 1.0}),
+        ActionExecuted("question_form"),
+        SlotSet("asked_question", asked),
+        ActionExecuted("action_listen"),
+    ]
 
 
 def saved(store, events: list) -> DialogueStateTracker:
@@ -32,8 +38,13 @@ def saved(store, events: list) -> DialogueStateTracker:
 
 
 def test_a_full_session_at_rest_continues_in_a_new_one_with_slots_and_loop(store):
-    opened = [ActionExecuted("action_listen"), SlotSet("plan_code", "MAPLE-417"), ActiveLoop("question_form"),
-              SlotSet("requested_slot", "answer"), ActionExecuted("action_listen")]
+    opened = [
+        ActionExecuted("action_listen"),
+        SlotSet("plan_code", "MAPLE-417"),
+        ActiveLoop("question_form"),
+        SlotSet("requested_slot", "answer"),
+        ActionExecuted("action_listen"),
+    ]
     tracker = saved(store, opened + turn("first", asked="why_sro"))
     assert [e for e in tracker.events if isinstance(e, UserUttered)][0].text == "first"  # not full yet
 
@@ -52,8 +63,12 @@ def test_a_full_session_at_rest_continues_in_a_new_one_with_slots_and_loop(store
 
 
 def test_a_session_mid_action_is_not_cut(store):
-    events = [ActionExecuted("action_listen"), *turn("first", asked="why_sro"),
-              UserUttered("second", {"name": "give_answer", "confidence": 1.0}), ActionExecuted("question_form")]
+    events = [
+        ActionExecuted("action_listen"),
+        *turn("first", asked="why_sro"),
+        UserUttered("second", {"name": "give_answer", "confidence": 1.0}),
+        ActionExecuted("question_form"),
+    ]
     tracker = saved(store, events)
     assert not tracker.events[0].type_name == "session_started"
     assert len(tracker.events) == len(events)
@@ -78,7 +93,9 @@ def test_a_postgresql_store_gets_the_index_once_when_a_second_server_opens_it(po
     domain = Domain.load(str(ROOT / "domain.yml"))
     stores = [RollingSQLTrackerStore(domain, host=postgres_url) for _ in range(2)]
     with stores[0].engine.connect() as connection:
-        names = connection.exec_driver_sql("SELECT indexname FROM pg_indexes WHERE tablename = 'events'").scalars().all()
+        names = (
+            connection.exec_driver_sql("SELECT indexname FROM pg_indexes WHERE tablename = 'events'").scalars().all()
+        )
     assert names.count("events_by_sender_and_time") == 1
     for store in stores:
         store.engine.dispose()

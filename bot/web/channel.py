@@ -3,14 +3,16 @@ Rasa server itself under /webhooks/meeting/: the page, its messages, the plan's 
 for live updates, and the plan's documents. Everything about a plan needs its code and
 access key; nothing lists plans.
 """
+
 from __future__ import annotations
 
 import asyncio
 import inspect
 import re
+from collections.abc import Awaitable, Callable
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from typing import Any
 from urllib.parse import quote
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
@@ -19,11 +21,11 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import replies
-from bot.planner import MAX_ANSWER_LENGTH, Planner, PlanNotFound
+from bot.plans.codes import normalize_code
+from bot.plans.planner import MAX_ANSWER_LENGTH, Planner, PlanNotFound
+from bot.plans.text import clean_text
+from bot.plans.views import MAX_NAME_LENGTH
 from bot.settings import Settings
-from bot.members import MAX_NAME_LENGTH
-from bot.storage import normalize_code
-from bot.text import clean_text
 from bot.web.guard import NOT_STORED, SECURITY_HEADERS, Allowance, DownloadLinks, Refusal
 from bot.web.state import page_state
 
@@ -38,7 +40,7 @@ REFUSED = "This plan needs its code and access key. Ask whoever created the plan
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-def _json_body(request: Request) -> Dict[Text, Any]:
+def _json_body(request: Request) -> dict[str, Any]:
     try:
         body = request.json
     except Exception:  # malformed JSON is the client's mistake, not a crash
@@ -46,7 +48,7 @@ def _json_body(request: Request) -> Dict[Text, Any]:
     return body if isinstance(body, dict) else {}
 
 
-def _text(value: Any) -> Optional[str]:
+def _text(value: Any) -> str | None:
     return clean_text(value) if isinstance(value, str) else None
 
 
@@ -56,17 +58,17 @@ def _refused(refusal: Refusal) -> HTTPResponse:
 
 class MeetingPageInput(InputChannel):
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "meeting"
 
-    def __init__(self, planner: Optional[Planner] = None) -> None:
+    def __init__(self, planner: Planner | None = None) -> None:
         self._given_planner = planner
         settings = Settings.from_environment()
         self.allowance = Allowance(settings.limits)
         self.links = DownloadLinks(settings.link_secret)
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "MeetingPageInput":
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> MeetingPageInput:
         return cls()
 
     @cached_property
@@ -74,7 +76,7 @@ class MeetingPageInput(InputChannel):
         # The Rasa server's one Planner, built when the page is first used.
         return self._given_planner or Planner.from_settings(Settings.from_environment())
 
-    async def _checked(self, request: Request, code: Any, key: Any) -> Optional[HTTPResponse]:
+    async def _checked(self, request: Request, code: Any, key: Any) -> HTTPResponse | None:
         """None when `key` is this plan's own key; else the refusal to send. Wrong keys are
         counted per plan and address: slowed, then refused for a while."""
         if not isinstance(code, str) or not code or not isinstance(key, str) or not key:
@@ -86,7 +88,7 @@ class MeetingPageInput(InputChannel):
             await asyncio.sleep(WRONG_KEY_DELAY)
         return _refused(refusal) if refusal else response.json({"error": REFUSED}, status=403)
 
-    async def _plan_in_headers(self, request: Request) -> tuple[str, Optional[HTTPResponse]]:
+    async def _plan_in_headers(self, request: Request) -> tuple[str, HTTPResponse | None]:
         """The plan named by the request's headers, or the refusal to send."""
         code = request.headers.get(CODE_HEADER) or ""
         return code, await self._checked(request, code, request.headers.get(KEY_HEADER))
@@ -119,13 +121,21 @@ class MeetingPageInput(InputChannel):
             if not isinstance(device, str) or not DEVICE.match(device) or text is None:
                 return response.json({"error": "Send JSON with a device id and a message."}, status=400)
             if not text.strip() and body["message"].strip():
-                return response.json({"error": "That message held only characters that cannot be stored (such "
-                                               "as half of an emoji); nothing was saved. Please type it again."},
-                                     status=400)
+                return response.json(
+                    {
+                        "error": "That message held only characters that cannot be stored (such "
+                        "as half of an emoji); nothing was saved. Please type it again."
+                    },
+                    status=400,
+                )
             if len(text) > MAX_ANSWER_LENGTH:
-                return response.json({"error": f"That message is {len(text):,} characters long; the limit is "
-                                               f"{MAX_ANSWER_LENGTH:,}. Nothing was saved: please send it in parts."},
-                                     status=413)
+                return response.json(
+                    {
+                        "error": f"That message is {len(text):,} characters long; the limit is "
+                        f"{MAX_ANSWER_LENGTH:,}. Nothing was saved: please send it in parts."
+                    },
+                    status=413,
+                )
             # Counted before the key is checked: a request refused for its key is still a request.
             too_many = await asyncio.to_thread(self.allowance.message, device, request.ip)
             if too_many is not None:
@@ -142,13 +152,24 @@ class MeetingPageInput(InputChannel):
                 "new_plans_allowed": await asyncio.to_thread(self.allowance.may_create_plan, request.ip),
             }
             collector = CollectingOutputChannel()
-            await on_new_message(UserMessage(
-                text, collector, f"meeting:{plan or 'new'}:{device}",
-                input_channel=self.name(), metadata=metadata,
-            ))
+            await on_new_message(
+                UserMessage(
+                    text,
+                    collector,
+                    f"meeting:{plan or 'new'}:{device}",
+                    input_channel=self.name(),
+                    metadata=metadata,
+                )
+            )
             messages = [m["text"] for m in collector.messages if m.get("text")]
-            created = next((m["custom"]["plan_created"] for m in collector.messages
-                            if isinstance(m.get("custom"), dict) and "plan_created" in m["custom"]), None)
+            created = next(
+                (
+                    m["custom"]["plan_created"]
+                    for m in collector.messages
+                    if isinstance(m.get("custom"), dict) and "plan_created" in m["custom"]
+                ),
+                None,
+            )
             bound = None
             if created:
                 # The key is made here and handed to this page alone, so that no stored
@@ -188,12 +209,18 @@ class MeetingPageInput(InputChannel):
         async def download(request: Request, code: str, name: str) -> HTTPResponse:
             expires, signature = request.args.get("expires", ""), request.args.get("signature", "")
             if not self.links.valid(normalize_code(code), name, expires, signature):
-                return response.json({"error": "This download link is not valid or has expired. Use the "
-                                               "“Documents” list on the meeting page again."}, status=403)
+                return response.json(
+                    {
+                        "error": "This download link is not valid or has expired. Use the "
+                        "“Documents” list on the meeting page again."
+                    },
+                    status=403,
+                )
             path = self.planner.exports_dir / name
             if not path.is_file():
-                return response.json({"error": "That document is no longer in the exports folder. Export again."},
-                                     status=404)
+                return response.json(
+                    {"error": "That document is no longer in the exports folder. Export again."}, status=404
+                )
             return await response.file(path, filename=name, mime_type=DOCX)
 
         return page

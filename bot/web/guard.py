@@ -4,6 +4,7 @@ Counting is the `limits` library's moving window, in the storage that bot/settin
 memory for one Rasa server, Redis when several Rasa servers must count together. Nothing here
 imports Rasa or Sanic, so the rules are testable on their own.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -11,7 +12,6 @@ import hmac
 import secrets
 import time
 from dataclasses import dataclass
-from typing import Optional
 
 from limits import parse
 from limits.storage import storage_from_string
@@ -52,10 +52,12 @@ class Allowance:
         self.wrong_keys_refused = parse(limits.wrong_keys_refused)
         self.wrong_keys_per_address = parse(limits.wrong_keys_per_address)
 
-    def message(self, device: str, address: str) -> Optional[Refusal]:
+    def message(self, device: str, address: str) -> Refusal | None:
         """Count one message; a refusal if the device or its address sent too many."""
-        for rule, who, per in ((self.messages_per_device, f"device:{device}", "this device"),
-                               (self.messages_per_address, f"address:{address}", "this address")):
+        for rule, who, per in (
+            (self.messages_per_device, f"device:{device}", "this device"),
+            (self.messages_per_address, f"address:{address}", "this address"),
+        ):
             if not self.counter.hit(rule, "messages", who):
                 return Refusal(
                     f"That is more messages from {per} than the assistant takes ({rule}). Nothing was "
@@ -70,7 +72,7 @@ class Allowance:
     def plan_created(self, address: str) -> None:
         self.counter.hit(self.plans_per_address, "plans", address)
 
-    def wrong_key(self, code: str, address: str) -> tuple[bool, Optional[Refusal]]:
+    def wrong_key(self, code: str, address: str) -> tuple[bool, Refusal | None]:
         """Count a wrong key for this plan from this address, and from this address for any plan
         (trying many plans is guessing too): (whether to slow the reply, a refusal once there
         were too many). The right key is never counted or refused."""
@@ -79,8 +81,11 @@ class Allowance:
         anywhere = not self.counter.hit(self.wrong_keys_per_address, "wrong-keys-any-plan", address)
         slowed = not self.counter.hit(self.wrong_keys_slowed, "wrong-keys-slowed", *who)
         if refused or anywhere:
-            rule, identifiers = ((self.wrong_keys_refused, ("wrong-keys", *who)) if refused
-                                 else (self.wrong_keys_per_address, ("wrong-keys-any-plan", address)))
+            rule, identifiers = (
+                (self.wrong_keys_refused, ("wrong-keys", *who))
+                if refused
+                else (self.wrong_keys_per_address, ("wrong-keys-any-plan", address))
+            )
             minutes = max(1, round(self._wait(rule, *identifiers) / 60))
             return True, Refusal(
                 f"Too many wrong access keys for this plan from this address. Wait about {minutes} "

@@ -24,6 +24,7 @@ progress to stderr. --smoke runs a small version (a few minutes) that proves the
 Nothing here asserts a time: the figures are for reading. A 2-core machine shared with other
 work gives noisy numbers.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -44,10 +45,10 @@ import threading
 import time
 import tracemalloc
 import urllib.error
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterator, Optional
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
@@ -77,21 +78,41 @@ REQUEST_TIMEOUT = 300
 @dataclass(frozen=True)
 class Sizes:
     committees: tuple[int, ...]
-    turns_after_setup: int      # per committee in measure 1 (the planner adds 4 setup turns)
+    turns_after_setup: int  # per committee in measure 1 (the planner adds 4 setup turns)
     growth_turns: int
     growth_window: int
     warmup_turns: int
     compile_answers: int
     compile_repeats: int
     export_committees: int
-    exports: int                # chat exports during measure 6
-    export_pause_s: float       # quiet time before, between and after the exports
+    exports: int  # chat exports during measure 6
+    export_pause_s: float  # quiet time before, between and after the exports
 
 
-FULL = Sizes(committees=(1, 10, 25), turns_after_setup=40, growth_turns=300, growth_window=50, warmup_turns=12,
-             compile_answers=1000, compile_repeats=3, export_committees=10, exports=3, export_pause_s=3.0)
-SMOKE = Sizes(committees=(1, 3), turns_after_setup=6, growth_turns=40, growth_window=10, warmup_turns=6,
-              compile_answers=200, compile_repeats=2, export_committees=3, exports=2, export_pause_s=1.5)
+FULL = Sizes(
+    committees=(1, 10, 25),
+    turns_after_setup=40,
+    growth_turns=300,
+    growth_window=50,
+    warmup_turns=12,
+    compile_answers=1000,
+    compile_repeats=3,
+    export_committees=10,
+    exports=3,
+    export_pause_s=3.0,
+)
+SMOKE = Sizes(
+    committees=(1, 3),
+    turns_after_setup=6,
+    growth_turns=40,
+    growth_window=10,
+    warmup_turns=6,
+    compile_answers=200,
+    compile_repeats=2,
+    export_committees=3,
+    exports=2,
+    export_pause_s=1.5,
+)
 
 
 # --- progress on stderr ----------------------------------------------------------------------
@@ -103,7 +124,7 @@ class Progress:
     def __init__(self, every: float = 5.0):
         self.started = time.monotonic()
         self.lock = threading.Lock()
-        self.phase: Optional[str] = None
+        self.phase: str | None = None
         self.done = 0
         self.total = 0
         self.every = every
@@ -141,7 +162,7 @@ class Progress:
 # --- one bot, served on loopback ---------------------------------------------------------
 
 
-def status_kb(pid: int, key: str) -> Optional[int]:
+def status_kb(pid: int, key: str) -> int | None:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith(f"{key}:"):
@@ -164,8 +185,8 @@ class Bot:
     meeting_page: bool
     token: str = field(default_factory=lambda: secrets.token_hex(8))
     port: int = 0
-    rasa: Optional[subprocess.Popen] = None
-    actions: Optional[ActionServer] = None
+    rasa: subprocess.Popen | None = None
+    actions: ActionServer | None = None
 
     @property
     def url(self) -> str:
@@ -178,14 +199,17 @@ class Bot:
     def start(self) -> dict:
         """Start both processes at once; time until each is up and until the first reply."""
         self.actions = ActionServer(free_port(), self.env, self.work / f"{self.name}-actions.log", cwd=self.actions_cwd)
-        endpoints, credentials = write_server_config(self.work, self.actions.port, self.env if self.meeting_page else None)
+        endpoints, credentials = write_server_config(
+            self.work, self.actions.port, self.env if self.meeting_page else None
+        )
         if not self.meeting_page:
             credentials.write_text("rest:\n")
         self.port = free_port()
         started = time.monotonic()
         self.actions.launch()
-        self.rasa = start_rasa(self.model, endpoints, credentials, self.port, self.env, cwd=self.work,
-                               log=self.rasa_log, token=self.token)
+        self.rasa = start_rasa(
+            self.model, endpoints, credentials, self.port, self.env, cwd=self.work, log=self.rasa_log, token=self.token
+        )
         up: dict[str, float] = {}
         failures: list[BaseException] = []
 
@@ -198,8 +222,10 @@ class Bot:
 
         waits = [
             threading.Thread(target=wait, args=("action_server_up_s", lambda: self.actions.wait(300, 0.1))),
-            threading.Thread(target=wait, args=("rasa_up_s", lambda: wait_until_up(
-                f"{self.url}/", self.rasa, self.rasa_log, 300, 0.1))),
+            threading.Thread(
+                target=wait,
+                args=("rasa_up_s", lambda: wait_until_up(f"{self.url}/", self.rasa, self.rasa_log, 300, 0.1)),
+            ),
         ]
         for thread in waits:
             thread.start()
@@ -214,12 +240,13 @@ class Bot:
             raise RuntimeError(f"the {self.name} bot did not answer its first message: {error or 'no reply'}")
         return {"first_answer_s": time.monotonic() - started, **up}
 
-    def say(self, sender: str, text: str) -> tuple[float, list[str], Optional[str]]:
+    def say(self, sender: str, text: str) -> tuple[float, list[str], str | None]:
         """Milliseconds, the reply texts, and an error if the request failed."""
         begun = time.perf_counter()
         try:
-            replies = http_json(f"{self.url}/webhooks/rest/webhook", {"sender": sender, "message": text},
-                                timeout=REQUEST_TIMEOUT)
+            replies = http_json(
+                f"{self.url}/webhooks/rest/webhook", {"sender": sender, "message": text}, timeout=REQUEST_TIMEOUT
+            )
             error = None if isinstance(replies, list) else f"unexpected response {replies!r:.200}"
         except (urllib.error.URLError, OSError, ValueError) as failure:
             replies, error = [], f"{type(failure).__name__}: {failure}"
@@ -231,12 +258,16 @@ class Bot:
         return http_json(f"{self.url}/model/parse?token={self.token}", {"text": text})
 
     def peak_memory(self) -> dict:
-        def mb(pid: Optional[int]) -> Optional[float]:
+        def mb(pid: int | None) -> float | None:
             kb = status_kb(pid, "VmHWM") if pid else None
             return round(kb / 1024, 1) if kb else None
 
-        return {"rasa_peak_rss_mb": mb(self.rasa.pid if self.rasa else None),
-                "action_server_peak_rss_mb": mb(self.actions.process.pid if self.actions and self.actions.process else None)}
+        return {
+            "rasa_peak_rss_mb": mb(self.rasa.pid if self.rasa else None),
+            "action_server_peak_rss_mb": mb(
+                self.actions.process.pid if self.actions and self.actions.process else None
+            ),
+        }
 
     def stop(self) -> None:
         stop(self.rasa)
@@ -250,10 +281,10 @@ class Bot:
 @dataclass
 class Turn:
     kind: str
-    started: float      # time.monotonic()
+    started: float  # time.monotonic()
     ended: float
     ms: float
-    error: Optional[str]
+    error: str | None
     empty: bool
 
 
@@ -262,13 +293,19 @@ class Committee:
     sender: str
     script: Iterator[talk.Say]
     turns: list[Turn] = field(default_factory=list)
-    code: Optional[str] = None
+    code: str | None = None
     sent_answers: list[str] = field(default_factory=list)
     replies_without_saved: int = 0
-    crashed: Optional[str] = None
+    crashed: str | None = None
 
-    def talk(self, bot: Bot, count: Optional[int] = None, stop: Optional[threading.Event] = None,
-             progress: Optional[Progress] = None, after_setup: Optional[Callable[[], None]] = None) -> None:
+    def talk(
+        self,
+        bot: Bot,
+        count: int | None = None,
+        stop: threading.Event | None = None,
+        progress: Progress | None = None,
+        after_setup: Callable[[], None] | None = None,
+    ) -> None:
         """Send `count` turns, or turns until `stop` is set; after_setup runs once the plan exists."""
         try:
             setup_left = 4 if bot.name == "planner" else 0
@@ -311,7 +348,7 @@ def starter_committee(index: int, rng: random.Random, examples: dict, tag: str) 
     return Committee(f"{tag}-{index}-{secrets.token_hex(3)}", talk.starter_turns(rng, examples))
 
 
-def percentile(values: list[float], q: float) -> Optional[float]:
+def percentile(values: list[float], q: float) -> float | None:
     if not values:
         return None
     ordered = sorted(values)
@@ -334,7 +371,7 @@ def summary(turns: list[Turn]) -> dict:
     return result
 
 
-def rounded(value: Optional[float], digits: int = 1) -> Optional[float]:
+def rounded(value: float | None, digits: int = 1) -> float | None:
     return None if value is None else round(value, digits)
 
 
@@ -359,18 +396,24 @@ def run_together(bot: Bot, committees: list[Committee], count: int, progress: Pr
     return time.monotonic() - begun
 
 
-def latency_phase(bot: Bot, make: Callable[[int, str], Committee], n: int, count: int,
-                  progress: Progress) -> tuple[dict, list[Committee]]:
+def latency_phase(
+    bot: Bot, make: Callable[[int, str], Committee], n: int, count: int, progress: Progress
+) -> tuple[dict, list[Committee]]:
     committees = [make(i, f"load{n}") for i in range(n)]
     progress.begin(f"{bot.name}: latency, {n} committee{'s' if n > 1 else ''} at once", n * count)
     wall = run_together(bot, committees, count, progress)
     turns = [t for c in committees for t in c.turns]
-    result = {"committees": n, **summary(turns), "wall_s": round(wall, 1),
-              "turns_per_s": round(len(turns) / wall, 1) if wall else None,
-              "crashed_committees": [c.crashed for c in committees if c.crashed]}
+    result = {
+        "committees": n,
+        **summary(turns),
+        "wall_s": round(wall, 1),
+        "turns_per_s": round(len(turns) / wall, 1) if wall else None,
+        "crashed_committees": [c.crashed for c in committees if c.crashed],
+    }
     kinds = sorted({t.kind for t in turns})
-    result["p50_ms_by_kind"] = {k: rounded(percentile([t.ms for t in turns if t.kind == k and not t.error], 50))
-                                for k in kinds}
+    result["p50_ms_by_kind"] = {
+        k: rounded(percentile([t.ms for t in turns if t.kind == k and not t.error], 50)) for k in kinds
+    }
     progress.end(f"p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms, {result['errors']} errors")
     return result, committees
 
@@ -380,17 +423,22 @@ def growth_phase(bot: Bot, committee: Committee, sizes: Sizes, progress: Progres
     committee.talk(bot, count=sizes.growth_turns, progress=progress)
     ms = [t.ms for t in committee.turns]
     w = sizes.growth_window
-    first, last = (statistics.median(ms[:w]) if len(ms) >= w else None,
-                   statistics.median(ms[-w:]) if len(ms) >= 2 * w else None)
+    first, last = (
+        statistics.median(ms[:w]) if len(ms) >= w else None,
+        statistics.median(ms[-w:]) if len(ms) >= 2 * w else None,
+    )
     result = {
-        "turns": len(ms), "window": w,
-        "first_window": f"turns 1-{w}", "last_window": f"turns {len(ms) - w + 1}-{len(ms)}",
-        "first_median_ms": rounded(first), "last_median_ms": rounded(last),
+        "turns": len(ms),
+        "window": w,
+        "first_window": f"turns 1-{w}",
+        "last_window": f"turns {len(ms) - w + 1}-{len(ms)}",
+        "first_median_ms": rounded(first),
+        "last_median_ms": rounded(last),
         "ratio": round(last / first, 2) if first and last else None,
         "errors": sum(1 for t in committee.turns if t.error),
         "crashed": committee.crashed,
         # Every 25 turns, for a look at the curve.
-        "median_ms_per_25_turns": [rounded(statistics.median(ms[i:i + 25])) for i in range(0, len(ms), 25)],
+        "median_ms_per_25_turns": [rounded(statistics.median(ms[i : i + 25])) for i in range(0, len(ms), 25)],
     }
     progress.end(f"ratio {result['ratio']} ({result['first_median_ms']} -> {result['last_median_ms']} ms)")
     return result
@@ -444,12 +492,14 @@ def compile_phase(planner, code: str, sizes: Sizes, progress: Progress) -> dict:
         runs.append(time.perf_counter() - begun)
     result["export_s"] = round(statistics.median(runs), 3)
     result["export_runs_s"] = [round(r, 3) for r in runs]
-    result["document_kb"] = {"draft_mou": round(files.draft_mou.stat().st_size / 1024, 1),
-                             "summary": round(files.summary.stat().st_size / 1024, 1)}
+    result["document_kb"] = {
+        "draft_mou": round(files.draft_mou.stat().st_size / 1024, 1),
+        "summary": round(files.summary.stat().st_size / 1024, 1),
+    }
     # Where the time goes: reading the plan, building each document, saving each.
     try:
-        from bot.mou import build_draft_mou
-        from bot.summary import build_summary
+        from bot.documents.mou import build_draft_mou
+        from bot.documents.summary import build_summary
 
         now = datetime.now(timezone.utc)
         parts = {}
@@ -483,18 +533,26 @@ def compile_phase(planner, code: str, sizes: Sizes, progress: Progress) -> dict:
     return result
 
 
-def export_phase(bot: Bot, code: str, make: Callable[[int, str], Committee], sizes: Sizes,
-                 progress: Progress) -> tuple[dict, list[Committee]]:
+def export_phase(
+    bot: Bot, code: str, make: Callable[[int, str], Committee], sizes: Sizes, progress: Progress
+) -> tuple[dict, list[Committee]]:
     """Measure 6: committees talk while another committee exports the big plan through the chat."""
     n = sizes.export_committees
     committees = [make(i, "export-load") for i in range(n)]
     ready = threading.Semaphore(0)
     stop_talking = threading.Event()
-    progress.begin(f"planner: {n} committees talking while a {sizes.compile_answers}-answer plan exports "
-                   f"({sizes.exports} times) through the chat")
-    threads = [threading.Thread(target=c.talk, kwargs=dict(bot=bot, stop=stop_talking, progress=progress,
-                                                            after_setup=ready.release), daemon=True)
-               for c in committees]
+    progress.begin(
+        f"planner: {n} committees talking while a {sizes.compile_answers}-answer plan exports "
+        f"({sizes.exports} times) through the chat"
+    )
+    threads = [
+        threading.Thread(
+            target=c.talk,
+            kwargs=dict(bot=bot, stop=stop_talking, progress=progress, after_setup=ready.release),
+            daemon=True,
+        )
+        for c in committees
+    ]
     exporter = f"exporter-{secrets.token_hex(3)}"
     _, replies, error = bot.say(exporter, f"resume {code}")
     resumed = not error and code in "\n".join(replies)
@@ -518,13 +576,19 @@ def export_phase(bot: Bot, code: str, make: Callable[[int, str], Committee], siz
     during = [t for t, overlap in zip(talking, overlaps) if overlap]
     between = [t for t, overlap in zip(talking, overlaps) if not overlap]
     result = {
-        "committees": n, "plan_answers": sizes.compile_answers, "resumed": resumed, "exports": exports,
-        "during_export": summary(during), "between_exports": summary(between),
+        "committees": n,
+        "plan_answers": sizes.compile_answers,
+        "resumed": resumed,
+        "exports": exports,
+        "during_export": summary(during),
+        "between_exports": summary(between),
         "crashed_committees": [c.crashed for c in committees if c.crashed],
     }
     d, b = result["during_export"], result["between_exports"]
-    progress.end(f"during exports p50 {d['p50_ms']} / p95 {d['p95_ms']} ms, between p50 {b['p50_ms']} / "
-                 f"p95 {b['p95_ms']} ms, exports took {[e['s'] for e in exports]} s")
+    progress.end(
+        f"during exports p50 {d['p50_ms']} / p95 {d['p95_ms']} ms, between p50 {b['p50_ms']} / "
+        f"p95 {b['p95_ms']} ms, exports took {[e['s'] for e in exports]} s"
+    )
     return result, committees
 
 
@@ -576,13 +640,21 @@ def lost_answers(planner, committees: list[Committee]) -> dict:
                 unexpected += times
                 if len(examples) < 10:
                     examples.append({"sender": committee.sender, "unexpected": text[:120]})
-    return {"sent": sent, "lost": lost, "duplicated": duplicated, "unexpected_stored": unexpected,
-            "committees_without_plan": sum(1 for c in committees if not c.code),
-            "replies_without_saved": sum(c.replies_without_saved for c in committees), "examples": examples}
+    return {
+        "sent": sent,
+        "lost": lost,
+        "duplicated": duplicated,
+        "unexpected_stored": unexpected,
+        "committees_without_plan": sum(1 for c in committees if not c.code),
+        "replies_without_saved": sum(c.replies_without_saved for c in committees),
+        "examples": examples,
+    }
 
 
-def run_planner(sizes: Sizes, work: Path, model: Path, progress: Progress, rng: random.Random) -> tuple[dict, dict, dict]:
-    from bot.planner import Planner
+def run_planner(
+    sizes: Sizes, work: Path, model: Path, progress: Progress, rng: random.Random
+) -> tuple[dict, dict, dict]:
+    from bot.plans.planner import Planner
     from bot.settings import Settings
 
     database_url = f"sqlite:///{work / 'plans.db'}"
@@ -604,8 +676,11 @@ def run_planner(sizes: Sizes, work: Path, model: Path, progress: Progress, rng: 
     try:
         faq = faq_questions(bot)
         result["faq_questions"] = faq
-        progress.say(f"planner: {len(faq)} FAQ questions the model knows" if faq else
-                     "planner: the model has no FAQ intent yet; committees ask none")
+        progress.say(
+            f"planner: {len(faq)} FAQ questions the model knows"
+            if faq
+            else "planner: the model has no FAQ intent yet; committees ask none"
+        )
 
         def make(i: int, tag: str) -> Committee:
             return planner_committee(i, random.Random(rng.random()), questions, faq, tag)
@@ -644,8 +719,15 @@ def run_starter(sizes: Sizes, work: Path, progress: Progress, rng: random.Random
     progress.begin("starter bot: rasa init --no-prompt (creates and trains it, default config)")
     begun = time.monotonic()
     with (work / "starter-init.log").open("wb") as log:
-        made = subprocess.run([str(BIN / "rasa"), "init", "--no-prompt", "--init-dir", str(folder)], cwd=work,
-                              env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, timeout=1800)
+        made = subprocess.run(
+            [str(BIN / "rasa"), "init", "--no-prompt", "--init-dir", str(folder)],
+            cwd=work,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            timeout=1800,
+        )
     models = sorted(folder.glob("models/*.tar.gz"))
     if made.returncode != 0 or not models:
         raise RuntimeError(f"rasa init failed; its log:\n{(work / 'starter-init.log').read_text()[-4000:]}")
@@ -659,6 +741,7 @@ def run_starter(sizes: Sizes, work: Path, progress: Progress, rng: random.Random
     progress.end(f"first answer after {result['startup']['first_answer_s']:.1f} s")
     committees: list[Committee] = []
     try:
+
         def make(i: int, tag: str) -> Committee:
             return starter_committee(i, random.Random(rng.random()), examples, tag)
 
@@ -684,7 +767,7 @@ def run_starter(sizes: Sizes, work: Path, progress: Progress, rng: random.Random
 # --- the report ----------------------------------------------------------------------------
 
 
-def ratio(planner: Optional[float], starter: Optional[float]) -> Optional[float]:
+def ratio(planner: float | None, starter: float | None) -> float | None:
     return round(planner / starter, 2) if planner is not None and starter else None
 
 
@@ -711,7 +794,7 @@ def table(report: dict) -> str:
     sizes = report["sizes"]
     rows = []
 
-    def row(label: str, planner: str, starter: str = "—", versus: Optional[float] = None) -> None:
+    def row(label: str, planner: str, starter: str = "—", versus: float | None = None) -> None:
         rows.append(f"| {label} | {planner} | {starter} | {fmt(versus, 2, '×') if versus is not None else '—'} |")
 
     for n in sizes["committees"]:
@@ -721,32 +804,59 @@ def table(report: dict) -> str:
         row(f"Per-turn p95, {who} (ms)", fmt(pl["p95_ms"]), fmt(st["p95_ms"]), r[f"latency_{n}_p95_ms"])
         row(f"Errors / turns, {who}", f"{pl['errors']} / {pl['turns']}", f"{st['errors']} / {st['turns']}")
     pg, sg = p["growth"], s["growth"]
-    row(f"Growth: median of {pg['last_window']} ÷ median of {pg['first_window']}",
+    row(
+        f"Growth: median of {pg['last_window']} ÷ median of {pg['first_window']}",
         f"{fmt(pg['ratio'], 2)} ({fmt(pg['first_median_ms'])} → {fmt(pg['last_median_ms'])} ms)",
-        f"{fmt(sg['ratio'], 2)} ({fmt(sg['first_median_ms'])} → {fmt(sg['last_median_ms'])} ms)", r["growth_ratio"])
-    row("Rasa server peak resident memory (MB)", fmt(p["memory"]["rasa_peak_rss_mb"]),
-        fmt(s["memory"]["rasa_peak_rss_mb"]), r["rasa_peak_rss_mb"])
-    row("Action server peak resident memory (MB)", fmt(p["memory"]["action_server_peak_rss_mb"]),
-        fmt(s["memory"]["action_server_peak_rss_mb"]) + " (no custom actions)", r["action_server_peak_rss_mb"])
-    row("Start to first answered message (s)", fmt(p["startup"]["first_answer_s"], 1),
-        fmt(s["startup"]["first_answer_s"], 1), r["first_answer_s"])
+        f"{fmt(sg['ratio'], 2)} ({fmt(sg['first_median_ms'])} → {fmt(sg['last_median_ms'])} ms)",
+        r["growth_ratio"],
+    )
+    row(
+        "Rasa server peak resident memory (MB)",
+        fmt(p["memory"]["rasa_peak_rss_mb"]),
+        fmt(s["memory"]["rasa_peak_rss_mb"]),
+        r["rasa_peak_rss_mb"],
+    )
+    row(
+        "Action server peak resident memory (MB)",
+        fmt(p["memory"]["action_server_peak_rss_mb"]),
+        fmt(s["memory"]["action_server_peak_rss_mb"]) + " (no custom actions)",
+        r["action_server_peak_rss_mb"],
+    )
+    row(
+        "Start to first answered message (s)",
+        fmt(p["startup"]["first_answer_s"], 1),
+        fmt(s["startup"]["first_answer_s"], 1),
+        r["first_answer_s"],
+    )
     c = report["compile"]
-    row(f"Both documents for {c['answers']:,} answers (s, median of {len(c['export_runs_s'])}; first {c['cold_export_s']:.2f})",
-        fmt(c["export_s"], 2))
-    row("Memory to compile them (MB: Python allocations peak / resident peak rise)",
-        f"{fmt(c['tracemalloc_peak_mb'])} / {fmt(c['rss_peak_delta_mb'])}")
+    runs, first = len(c["export_runs_s"]), c["cold_export_s"]
+    row(
+        f"Both documents for {c['answers']:,} answers (s, median of {runs}; first {first:.2f})",
+        fmt(c["export_s"], 2),
+    )
+    row(
+        "Memory to compile them (MB: Python allocations peak / resident peak rise)",
+        f"{fmt(c['tracemalloc_peak_mb'])} / {fmt(c['rss_peak_delta_mb'])}",
+    )
     e = report["export_contention"]
     d, b = e["during_export"], e["between_exports"]
-    row(f"{e['committees']} committees' p50 / p95 while a {e['plan_answers']:,}-answer plan exports in chat (ms)",
+    row(
+        f"{e['committees']} committees' p50 / p95 while a {e['plan_answers']:,}-answer plan exports in chat (ms)",
         f"{fmt(d['p50_ms'])} / {fmt(d['p95_ms'])} ({d['turns']} turns; between exports {fmt(b['p50_ms'])} / "
-        f"{fmt(b['p95_ms'])})")
+        f"{fmt(b['p95_ms'])})",
+    )
     row("Export through the chat, reply time (s)", ", ".join(fmt(x["s"], 1) for x in e["exports"]))
     a = p["answers"]
-    row("Lost answers (of answers sent)", f"{a['lost']} of {a['sent']} (duplicated {a['duplicated']}, "
-        f"stored but not sent {a['unexpected_stored']})")
+    row(
+        "Lost answers (of answers sent)",
+        f"{a['lost']} of {a['sent']} (duplicated {a['duplicated']}, stored but not sent {a['unexpected_stored']})",
+    )
     export_errors = sum(1 for x in e["exports"] if x["error"] or not x["exported"])
-    row("Errors, all phases (turns that failed; exports that failed)", f"{p['errors']}; {export_errors}",
-        str(s["errors"]))
+    row(
+        "Errors, all phases (turns that failed; exports that failed)",
+        f"{p['errors']}; {export_errors}",
+        str(s["errors"]),
+    )
     return "\n".join([TABLE_HEADER, "|---|---|---|---|", *rows])
 
 
@@ -763,7 +873,7 @@ def copy_model(target: Path) -> Path:
     raise RuntimeError(f"could not copy a complete {MODEL}")
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--smoke", action="store_true", help="a small run that proves the script works")
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "bench.json", help="the JSON report")
@@ -782,8 +892,11 @@ def main(argv: Optional[list[str]] = None) -> int:
     try:
         # Someone may retrain models/planner.tar.gz meanwhile: the run uses its own copy.
         model = copy_model(work / "planner.tar.gz")
-        model_info = {"path": str(MODEL), "sha256": hashlib.sha256(model.read_bytes()).hexdigest()[:16],
-                      "trained_at": datetime.fromtimestamp(model.stat().st_mtime).isoformat(timespec="seconds")}
+        model_info = {
+            "path": str(MODEL),
+            "sha256": hashlib.sha256(model.read_bytes()).hexdigest()[:16],
+            "trained_at": datetime.fromtimestamp(model.stat().st_mtime).isoformat(timespec="seconds"),
+        }
         planner, compiled, contention = run_planner(sizes, work, model, progress, rng)
         starter = run_starter(sizes, work, progress, rng)
     finally:
@@ -797,8 +910,12 @@ def main(argv: Optional[list[str]] = None) -> int:
         "mode": "smoke" if args.smoke else "full",
         "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "duration_s": round(time.monotonic() - begun, 1),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
-                    "load_average_at_end": [round(x, 2) for x in os.getloadavg()]},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
+        },
         "model": model_info,  # the copy this run used
         "sizes": {**sizes.__dict__, "committees": list(sizes.committees)},
         "bots": {"planner": planner, "starter": starter},

@@ -1,33 +1,63 @@
 """What the benchmark's committees say: realistic answers about an SRO partnership built from
 a word bank, the control phrases a facilitator uses, FAQ questions, and the starter bot's own
 example messages. Every generator takes a random.Random, so a run can be repeated."""
+
 from __future__ import annotations
 
 import random
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Optional, Sequence
 
 import yaml
 
 # The setup dialogue of tests/test_conversation.py's start_plan, with a different district per
 # committee so the plans are told apart in the database.
 MEMBERS = "Maria Ortiz, principal; Officer Dan Lee, SRO; Sam Green, parent"
-DISTRICTS = ("Lincoln Unified School District", "Cedar Valley Schools", "Riverside County Schools",
-             "Maple Grove Independent School District", "Harbor City Public Schools",
-             "North Fork School District", "Pine Ridge Unified", "Westbrook Area Schools")
-AGENCIES = ("Lincoln Police Department", "Cedar Valley Police Department", "Riverside County Sheriff's Office",
-            "Maple Grove Police Department", "Harbor City Police", "North Fork Sheriff's Office",
-            "Pine Ridge Police Department", "Westbrook Police Department")
+DISTRICTS = (
+    "Lincoln Unified School District",
+    "Cedar Valley Schools",
+    "Riverside County Schools",
+    "Maple Grove Independent School District",
+    "Harbor City Public Schools",
+    "North Fork School District",
+    "Pine Ridge Unified",
+    "Westbrook Area Schools",
+)
+AGENCIES = (
+    "Lincoln Police Department",
+    "Cedar Valley Police Department",
+    "Riverside County Sheriff's Office",
+    "Maple Grove Police Department",
+    "Harbor City Police",
+    "North Fork Sheriff's Office",
+    "Pine Ridge Police Department",
+    "Westbrook Police Department",
+)
 PLAN_CODE = re.compile(r"Your plan code is ([A-Z]+-\d{3})")
 
 # Names an answer may start with ("Ms. Ortiz: ..."): registered members, their short forms, and
 # titled newcomers. Each is taken as the speaker, so the stored text is what follows the colon.
-SPEAKERS = ("Maria Ortiz", "Ms. Ortiz", "Principal Ortiz", "Officer Dan Lee", "Officer Lee", "Sam Green",
-            "Mr. Green", "Dr. Patel", "Coach Rivera", "Sergeant Alvarez", "Mrs. Chen")
-NEXT_SPEAKER = ("Officer Dan Lee speaks next", "Sam Green speaks next", "Ms. Ortiz speaks next",
-                "Maria Ortiz speaks next")
+SPEAKERS = (
+    "Maria Ortiz",
+    "Ms. Ortiz",
+    "Principal Ortiz",
+    "Officer Dan Lee",
+    "Officer Lee",
+    "Sam Green",
+    "Mr. Green",
+    "Dr. Patel",
+    "Coach Rivera",
+    "Sergeant Alvarez",
+    "Mrs. Chen",
+)
+NEXT_SPEAKER = (
+    "Officer Dan Lee speaks next",
+    "Sam Green speaks next",
+    "Ms. Ortiz speaks next",
+    "Maria Ortiz speaks next",
+)
 CONTROLS = {
     "next": ("next",),
     "back": ("go back",),
@@ -51,15 +81,48 @@ FAQ_CANDIDATES = (
 
 # --- the word bank ---------------------------------------------------------------------
 
-OPENERS = ("", "", "", "We agreed that", "Our view is that", "From the district's side,", "Speaking for the agency,",
-           "Parents told us that", "In our experience,", "The committee feels that", "Students said that",
-           "For the record,", "Our counsel suggested that", "I would add that", "Honestly,",
-           "After last year's listening sessions, we think", "To be clear,", "As a parent, I believe")
-SUBJECTS = ("the SRO", "the school resource officer", "the principal", "the district", "the agency",
-            "the counselors", "the assistant principal", "teachers", "the sergeant who supervises the SRO",
-            "the partnership", "the school board", "the MOU", "each campus", "the safety team",
-            "the superintendent's office", "the police chief", "the officer assigned to the high school",
-            "the committee", "school administrators", "the district's attorney")
+OPENERS = (
+    "",
+    "",
+    "",
+    "We agreed that",
+    "Our view is that",
+    "From the district's side,",
+    "Speaking for the agency,",
+    "Parents told us that",
+    "In our experience,",
+    "The committee feels that",
+    "Students said that",
+    "For the record,",
+    "Our counsel suggested that",
+    "I would add that",
+    "Honestly,",
+    "After last year's listening sessions, we think",
+    "To be clear,",
+    "As a parent, I believe",
+)
+SUBJECTS = (
+    "the SRO",
+    "the school resource officer",
+    "the principal",
+    "the district",
+    "the agency",
+    "the counselors",
+    "the assistant principal",
+    "teachers",
+    "the sergeant who supervises the SRO",
+    "the partnership",
+    "the school board",
+    "the MOU",
+    "each campus",
+    "the safety team",
+    "the superintendent's office",
+    "the police chief",
+    "the officer assigned to the high school",
+    "the committee",
+    "school administrators",
+    "the district's attorney",
+)
 MODALS = ("should", "will", "must", "needs to", "is expected to", "ought to", "can", "would")
 ACTIONS = (
     "build trust with students through daily informal contact in the hallways and at lunch",
@@ -98,12 +161,24 @@ ACTIONS = (
     "check in with the counseling team before approaching a student in crisis",
     "make sure substitute officers receive the same briefing as the regular SRO",
 )
-TAILS = ("", "", "", "so that families know what to expect", "as the COPS guidance recommends",
-         "and the committee will revisit this in a year", "because trust takes time to build",
-         "unless a crime is involved", "in line with state law", "and we want that written plainly in the agreement",
-         "so that nobody is surprised later", "which several parents raised at the forum",
-         "even when the campus is short staffed", "starting with the fall semester",
-         "and the data should be shared with the public", "as long as the budget allows it")
+TAILS = (
+    "",
+    "",
+    "",
+    "so that families know what to expect",
+    "as the COPS guidance recommends",
+    "and the committee will revisit this in a year",
+    "because trust takes time to build",
+    "unless a crime is involved",
+    "in line with state law",
+    "and we want that written plainly in the agreement",
+    "so that nobody is surprised later",
+    "which several parents raised at the forum",
+    "even when the campus is short staffed",
+    "starting with the fall semester",
+    "and the data should be shared with the public",
+    "as long as the budget allows it",
+)
 STANDALONE = (
     "Our students have told us that the way an officer greets them in the morning matters more than any policy.",
     "We had two incidents last spring where nobody knew who was in charge, and we do not want that again.",
@@ -141,7 +216,7 @@ def answer_words(rng: random.Random) -> int:
     return rng.randint(200, 400)
 
 
-def answer_text(rng: random.Random, words: Optional[int] = None) -> str:
+def answer_text(rng: random.Random, words: int | None = None) -> str:
     target = words or answer_words(rng)
     sentences: list[str] = []
     count = 0
@@ -160,22 +235,35 @@ def answer_text(rng: random.Random, words: Optional[int] = None) -> str:
 
 @dataclass(frozen=True)
 class Say:
-    kind: str   # setup, answer, named_answer, speaker, next, back, review, repeat, progress, faq
+    kind: str  # setup, answer, named_answer, speaker, next, back, review, repeat, progress, faq
     text: str
-    stored: Optional[str] = None  # the text the database should hold afterwards, for answers
+    stored: str | None = None  # the text the database should hold afterwards, for answers
 
 
 def setup_turns(index: int) -> list[Say]:
-    return [Say("setup", "start a new plan"), Say("setup", DISTRICTS[index % len(DISTRICTS)]),
-            Say("setup", AGENCIES[index % len(AGENCIES)]), Say("setup", MEMBERS)]
+    return [
+        Say("setup", "start a new plan"),
+        Say("setup", DISTRICTS[index % len(DISTRICTS)]),
+        Say("setup", AGENCIES[index % len(AGENCIES)]),
+        Say("setup", MEMBERS),
+    ]
 
 
 def committee_turns(rng: random.Random, questions: int, faq: Sequence[str] = ()) -> Iterator[Say]:
     """After setup: an endless, realistic meeting. The position is tracked so that `next` never
     passes the last question (which would end the plan and export it) and `go back` never
     tries to go before the first."""
-    weights = {"named_answer": 38, "answer": 20, "speaker": 5, "next": 12, "back": 4,
-               "review": 6, "repeat": 5, "progress": 5, "faq": 5 if faq else 0}
+    weights = {
+        "named_answer": 38,
+        "answer": 20,
+        "speaker": 5,
+        "next": 12,
+        "back": 4,
+        "review": 6,
+        "repeat": 5,
+        "progress": 5,
+        "faq": 5 if faq else 0,
+    }
     if not faq:
         weights["answer"] += 5
     kinds, cumulative = list(weights), list(weights.values())

@@ -6,29 +6,22 @@ public (COPS MOU guidance, section C: student records are governed by FERPA and 
 The screen finds such items so the bot can warn at once and the exports can leave them out.
 Registered members and signatories are named on purpose and are never treated as private.
 """
+
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from spacy.matcher import Matcher
 from spacy.tokens import Doc
 
-from bot.members import same_person
+from bot.plans.members import is_member
+from bot.plans.views import PersonalItem
 
-# What replaces each kind of item in an export.
-PLACEHOLDERS = {
-    "name": "[name removed]",
-    "student_id": "[ID removed]",
-    "birth_date": "[date of birth removed]",
-    "phone": "[phone number removed]",
-    "email": "[email removed]",
-    "address": "[address removed]",
-}
-
-_DATE = (r"(?:\d{1,2}/\d{1,2}/\d{2,4}|\d{4}-\d{2}-\d{2}|"
-         r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.? \d{1,2},? \d{4})")
+_DATE = (
+    r"(?:\d{1,2}/\d{1,2}/\d{2,4}|\d{4}-\d{2}-\d{2}|"
+    r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.? \d{1,2},? \d{4})"
+)
 IDENTIFIER_PATTERNS: dict[str, re.Pattern] = {
     "email": re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b"),
     "phone": re.compile(r"(?:\(\d{3}\) ?|\b\d{3}[-.])\d{3}[-.]\d{4}\b"),
@@ -50,20 +43,53 @@ IDENTIFIER_PATTERNS: dict[str, re.Pattern] = {
 
 # Capitalised words that name roles, bodies or places rather than a person.
 NOT_PERSONAL = {
-    "school", "schools", "high", "middle", "elementary", "district", "county", "department", "office",
-    "police", "sheriff", "sheriff's", "board", "policy", "act", "center", "university", "agency", "city",
-    "state", "court", "program", "team", "committee", "association", "council", "academy",
-    "principal", "superintendent", "sro", "sros", "chief", "officer", "deputy", "sergeant", "captain",
-    "lieutenant", "ferpa", "hipaa", "nasro", "cops", "mou", "title", "room", "nc2s", "secure",
+    "school",
+    "schools",
+    "high",
+    "middle",
+    "elementary",
+    "district",
+    "county",
+    "department",
+    "office",
+    "police",
+    "sheriff",
+    "sheriff's",
+    "board",
+    "policy",
+    "act",
+    "center",
+    "university",
+    "agency",
+    "city",
+    "state",
+    "court",
+    "program",
+    "team",
+    "committee",
+    "association",
+    "council",
+    "academy",
+    "principal",
+    "superintendent",
+    "sro",
+    "sros",
+    "chief",
+    "officer",
+    "deputy",
+    "sergeant",
+    "captain",
+    "lieutenant",
+    "ferpa",
+    "hipaa",
+    "nasro",
+    "cops",
+    "mou",
+    "title",
+    "room",
+    "nc2s",
+    "secure",
 }
-
-
-@dataclass(frozen=True)
-class PersonalItem:
-    text: str
-    kind: str  # a key of PLACEHOLDERS
-    start: int
-    end: int
 
 
 class PrivacyScreen:
@@ -102,14 +128,6 @@ def identifiers(text: str) -> Iterable[PersonalItem]:
             yield PersonalItem(match.group(group), kind, match.start(group), match.end(group))
 
 
-def is_member(name: str, members: Sequence[str]) -> bool:
-    """'Ms. Ortiz', 'Ortiz' or just 'Dana' (a word of a registered member's name) is that member."""
-    if any(same_person(name, member) for member in members):
-        return True
-    words = name.casefold().split()
-    return len(words) == 1 and any(words[0] in member.casefold().split() for member in members)
-
-
 def looks_personal(name: str) -> bool:
     words = [w.casefold().strip(".,'") for w in name.split()]
     if not words or any(w in NOT_PERSONAL for w in words):
@@ -119,22 +137,3 @@ def looks_personal(name: str) -> bool:
         return False
     # Acronyms such as "SRO" or "CPTED" are not names.
     return not all(w.isupper() for w in name.split())
-
-
-def redact(text: str, items: Iterable[PersonalItem]) -> str:
-    """The text with each item replaced by its placeholder; later items first keeps offsets valid."""
-    for item in sorted(items, key=lambda i: i.start, reverse=True):
-        if text[item.start:item.end] == item.text:
-            text = text[:item.start] + PLACEHOLDERS[item.kind] + text[item.end:]
-    return text
-
-
-def redact_strings(text: str, items: Iterable[PersonalItem]) -> str:
-    """Every occurrence of each item's text replaced, wherever it now stands (earlier wordings).
-    One pass, longest first, whole words only: "Jake Smith" goes whole even where "Jake" is also
-    an item, and "Al" leaves "Always" alone."""
-    kinds = {item.text: item.kind for item in items if item.text.strip()}
-    if not kinds:
-        return text
-    alternatives = "|".join(re.escape(t) for t in sorted(kinds, key=len, reverse=True))
-    return re.sub(rf"(?<!\w)(?:{alternatives})(?!\w)", lambda m: PLACEHOLDERS[kinds[m.group(0)]], text)

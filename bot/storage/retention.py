@@ -8,31 +8,23 @@ a plan removes it from all three, so that nothing the committee said is left beh
 Our tables are reached through the caller's `sessionmaker`; the conversation store through
 its own engine (`conversation_store`), because it is another database, written by Rasa.
 """
+
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Iterable, Optional
 
 from sqlalchemy import column, create_engine, delete, func, inspect, select, table, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.engine.url import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.storage import (
-    Answer,
-    AnswerRevision,
-    ExportRecord,
-    Member,
-    Partner,
-    Plan,
-    SkippedQuestion,
-    find_plan,
-    normalize_code,
-    utc_now,
-)
+from bot.plans.codes import normalize_code
+from bot.storage.models import Answer, AnswerRevision, ExportRecord, Member, Partner, Plan, SkippedQuestion, utc_now
+from bot.storage.repository import find_plan
 
 # Every table of ours that holds part of a plan, in the order its rows are deleted: revisions
 # before their answers, answers before the members they are attributed to, the plan last.
@@ -64,26 +56,28 @@ class PlanToDelete:
 # --- the plan, read ----------------------------------------------------------------------
 
 
-def describe(sessions: sessionmaker, exports_dir: Path, store: Optional[Engine], code: str) -> Optional[PlanToDelete]:
+def describe(sessions: sessionmaker, exports_dir: Path, store: Engine | None, code: str) -> PlanToDelete | None:
     """What `delete_plan` would remove now, or None if there is no such plan."""
     with sessions.begin() as s:
         plan = find_plan(s, code)
         return _what_to_delete(s, plan, exports_dir, store) if plan else None
 
 
-def inactive_plans(sessions: sessionmaker, older_than: timedelta, now: Optional[datetime] = None) -> list[str]:
+def inactive_plans(sessions: sessionmaker, older_than: timedelta, now: datetime | None = None) -> list[str]:
     """Codes of the plans whose last activity is more than `older_than` ago, oldest first."""
     with sessions.begin() as s:
-        return list(s.execute(
-            select(Plan.code).where(Plan.updated_at < cutoff(older_than, now)).order_by(Plan.updated_at, Plan.id)
-        ).scalars())
+        return list(
+            s.execute(
+                select(Plan.code).where(Plan.updated_at < cutoff(older_than, now)).order_by(Plan.updated_at, Plan.id)
+            ).scalars()
+        )
 
 
-def cutoff(older_than: timedelta, now: Optional[datetime] = None) -> datetime:
+def cutoff(older_than: timedelta, now: datetime | None = None) -> datetime:
     return (now or utc_now()) - older_than
 
 
-def _what_to_delete(s: Session, plan: Plan, exports_dir: Path, store: Optional[Engine]) -> PlanToDelete:
+def _what_to_delete(s: Session, plan: Plan, exports_dir: Path, store: Engine | None) -> PlanToDelete:
     return PlanToDelete(
         code=plan.code,
         name=plan.name,
@@ -118,9 +112,12 @@ def _export_files(s: Session, plan_id: int, exports_dir: Path) -> tuple[Path, ..
 
 
 def delete_plan(
-    sessions: sessionmaker, exports_dir: Path, store: Optional[Engine], code: str,
-    inactive_before: Optional[datetime] = None,
-) -> Optional[PlanToDelete]:
+    sessions: sessionmaker,
+    exports_dir: Path,
+    store: Engine | None,
+    code: str,
+    inactive_before: datetime | None = None,
+) -> PlanToDelete | None:
     """Delete the plan, its documents and its conversations; return what was deleted, or None
     if there is no such plan (or, with `inactive_before`, it has been active since then).
 
@@ -139,7 +136,7 @@ def delete_plan(
         return deleted
 
 
-def _hold(s: Session, code: str, inactive_before: Optional[datetime]) -> Optional[Plan]:
+def _hold(s: Session, code: str, inactive_before: datetime | None) -> Plan | None:
     """Take the plan's write lock (PostgreSQL: its row; SQLite: the database), as every change
     to a plan does. It rewrites updated_at unchanged, so that a purge still sees, under the
     lock, whether a committee came back to the plan after it was listed."""
@@ -167,7 +164,7 @@ def _delete_rows(s: Session, plan_id: int) -> None:
 # --- Rasa's conversation store -----------------------------------------------------------
 
 
-def conversation_store(url: str) -> Optional[Engine]:
+def conversation_store(url: str) -> Engine | None:
     """An engine on the conversation store, or None when there is none yet (an SQLite file
     never written), so that looking for conversations does not create an empty database."""
     parsed = make_url(url)
@@ -176,7 +173,7 @@ def conversation_store(url: str) -> Optional[Engine]:
     return create_engine(parsed, future=True)
 
 
-def conversations_of(store: Optional[Engine], code: str) -> tuple[str, ...]:
+def conversations_of(store: Engine | None, code: str) -> tuple[str, ...]:
     """Every conversation that belongs to the plan: those that set its plan_code slot to the
     code (the chat, resumed or started there) and the meeting page's, named by the code."""
     if store is None or not inspect(store).has_table("events"):
@@ -184,19 +181,21 @@ def conversations_of(store: Optional[Engine], code: str) -> tuple[str, ...]:
     code = normalize_code(code)
     with store.connect() as connection:
         on_the_page = connection.execute(
-            select(EVENTS.c.sender_id).distinct()
+            select(EVENTS.c.sender_id)
+            .distinct()
             .where(EVENTS.c.sender_id.startswith(MEETING_CONVERSATION.format(code=code), autoescape=True))
         ).scalars()
         # The code in the text only narrows the search; the JSON says which slot it was.
         slot_events = connection.execute(
-            select(EVENTS.c.sender_id, EVENTS.c.data)
-            .where(EVENTS.c.type_name == "slot", EVENTS.c.data.contains(code, autoescape=True))
+            select(EVENTS.c.sender_id, EVENTS.c.data).where(
+                EVENTS.c.type_name == "slot", EVENTS.c.data.contains(code, autoescape=True)
+            )
         )
         bound = {sender for sender, data in slot_events if _sets_plan_code(data, code)}
         return tuple(sorted(bound | set(on_the_page)))
 
 
-def _sets_plan_code(data: Optional[str], code: str) -> bool:
+def _sets_plan_code(data: str | None, code: str) -> bool:
     try:
         event = json.loads(data or "")
     except ValueError:
@@ -207,7 +206,7 @@ def _sets_plan_code(data: Optional[str], code: str) -> bool:
     return isinstance(value, str) and normalize_code(value) == code
 
 
-def forget_conversations(store: Optional[Engine], senders: Iterable[str]) -> int:
+def forget_conversations(store: Engine | None, senders: Iterable[str]) -> int:
     """Delete every event of these conversations, not only the plan's session: the earlier
     events hold the committee's words too. Returns how many events were deleted."""
     senders = list(senders)
@@ -216,6 +215,6 @@ def forget_conversations(store: Optional[Engine], senders: Iterable[str]) -> int
     deleted = 0
     with store.begin() as connection:
         for start in range(0, len(senders), 500):  # IN lists stay well under any database's limit
-            chunk = senders[start:start + 500]
+            chunk = senders[start : start + 500]
             deleted += connection.execute(delete(EVENTS).where(EVENTS.c.sender_id.in_(chunk))).rowcount
     return deleted

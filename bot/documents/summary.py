@@ -1,17 +1,18 @@
 """The discussion summary: who took part, the concerns most raised, every answer with who
 gave it and when and the themes the answers share, what is still open, the follow-up
 prompts to take further, and the completeness review as an appendix."""
+
 from __future__ import annotations
 
 from datetime import datetime
 
 from docx.document import Document as DocumentObject
 
-from bot.docx_parts import Writer, format_time, new_document, set_header_footer, xml_safe
+from bot.documents.writer import Writer, format_time, new_document, set_header_footer, xml_safe
 from bot.guide import Guide, Question
-from bot.review import COVERED, MISSING, review_plan
-from bot.storage import AnswerView, PlanSnapshot
-from bot.themes import concerns, themes
+from bot.plans.review import COVERED, MISSING, review_plan
+from bot.plans.themes import concerns, themes
+from bot.plans.views import AnswerView, PlanSnapshot
 
 PARTICIPANT_COLUMNS = ("Name", "Role")
 
@@ -104,15 +105,20 @@ def _review_appendix(doc: Writer, guide: Guide, plan: PlanSnapshot) -> None:
             status = {COVERED: "Covered", MISSING: "Missing"}.get(item.status, f"Thin ({item.words} words)")
             doc.text(row.cells[1].paragraphs[0], status)
             if item.question is not None:
-                doc.text(row.cells[2].paragraphs[0],
-                         f"Question {guide.position(item.question.id) + 1}: {item.question.short}")
+                doc.text(
+                    row.cells[2].paragraphs[0],
+                    f"Question {guide.position(item.question.id) + 1}: {item.question.short}",
+                )
     doc.heading("Routine discipline", level=2)
     flagged = [a for a in plan.answers if a.discipline_matter]
     if not flagged:
         doc.paragraph("No answer gives the SRO a part in routine discipline.")
     for answer in flagged:
-        state = ("kept as written by the committee after the warning" if answer.discipline_kept
-                 else "not yet resolved: revise it or confirm it")
+        state = (
+            "kept as written by the committee after the warning"
+            if answer.discipline_kept
+            else "not yet resolved: revise it or confirm it"
+        )
         question = guide.question(answer.question_id)
         doc.paragraph(
             xml_safe(f"{question.short}: an answer gives the SRO a part in {answer.discipline_matter} — {state}."),

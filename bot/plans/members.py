@@ -1,9 +1,12 @@
 """Who is in the room: member lists, roles, and who an answer is attributed to."""
+
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Optional
+
+from bot.plans.views import MAX_NAME_LENGTH
 
 ROLES = (
     "school administrator",
@@ -18,25 +21,55 @@ ROLES = (
 
 # Keywords checked in this order: "assistant chief" is leadership, "school officer" an officer.
 _ROLE_WORDS = (
-    ("agency leadership", ("chief", "sheriff", "captain", "lieutenant", "commander", "undersheriff", "leadership", "sergeant", "sgt")),
+    (
+        "agency leadership",
+        ("chief", "sheriff", "captain", "lieutenant", "commander", "undersheriff", "leadership", "sergeant", "sgt"),
+    ),
     ("SRO or officer", ("sro", "officer", "deputy", "trooper", "police", "resource officer")),
     ("school administrator", ("principal", "superintendent", "administrator", "admin", "dean", "board", "director")),
-    ("teacher or staff", ("teacher", "staff", "counselor", "counsellor", "nurse", "social worker", "psychologist", "coach", "aide")),
+    (
+        "teacher or staff",
+        ("teacher", "staff", "counselor", "counsellor", "nurse", "social worker", "psychologist", "coach", "aide"),
+    ),
     ("parent", ("parent", "guardian", "mother", "father", "mom", "dad", "pta", "pto")),
     ("student", ("student", "pupil", "senior", "junior", "sophomore", "freshman")),
     ("community member", ("community", "resident", "pastor", "advocate", "neighbor", "neighbour", "naacp", "aclu")),
 )
 
 TITLES = (
-    "mr", "ms", "mrs", "mx", "dr", "prof", "officer", "deputy", "sergeant", "sgt", "lieutenant",
-    "lt", "captain", "capt", "chief", "sheriff", "principal", "superintendent", "coach", "pastor",
-    "detective", "det", "corporal", "cpl", "trooper", "dean", "judge", "councilmember",
+    "mr",
+    "ms",
+    "mrs",
+    "mx",
+    "dr",
+    "prof",
+    "officer",
+    "deputy",
+    "sergeant",
+    "sgt",
+    "lieutenant",
+    "lt",
+    "captain",
+    "capt",
+    "chief",
+    "sheriff",
+    "principal",
+    "superintendent",
+    "coach",
+    "pastor",
+    "detective",
+    "det",
+    "corporal",
+    "cpl",
+    "trooper",
+    "dean",
+    "judge",
+    "councilmember",
 )
 _TITLE = r"(?:%s)\.?" % "|".join(TITLES)
 _NAME_WORD = r"[^\W\d_][\w'’\-.]*"
 # "Dr. Patel", "Officer Dan Lee": a title and one to three name words.
 _TITLED_NAME = re.compile(rf"^{_TITLE}\s+{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}}$", re.IGNORECASE)
-MAX_NAME_LENGTH = 80
 
 
 @dataclass(frozen=True)
@@ -58,7 +91,7 @@ def _tidy(name: str) -> str:
     return re.sub(r"\s+", " ", name).strip(" \t.,;:-—–")[:MAX_NAME_LENGTH]
 
 
-def parse_person(entry: str) -> Optional[Person]:
+def parse_person(entry: str) -> Person | None:
     """'Maria Ortiz, principal', 'Officer Dan Lee (SRO)', 'Sam Green - parent'."""
     entry = entry.strip()
     match = re.match(r"^(.*?)\s*\((.*?)\)\s*$", entry)
@@ -89,7 +122,7 @@ def parse_members(text: str) -> list[Person]:
     return list(people.values())
 
 
-def split_attribution(text: str, member_names: Iterable[str]) -> tuple[Optional[str], str]:
+def split_attribution(text: str, member_names: Iterable[str]) -> tuple[str | None, str]:
     """'Ms. Ortiz: we want...' -> ('Ms. Ortiz', 'we want...').
 
     Only a registered member's name or a titled name counts as a speaker, so an answer
@@ -101,12 +134,12 @@ def split_attribution(text: str, member_names: Iterable[str]) -> tuple[Optional[
     prefix = _tidy(match.group(1))
     known = {name.casefold(): name for name in member_names}
     if prefix.casefold() in known:
-        return known[prefix.casefold()], text[match.end():]
+        return known[prefix.casefold()], text[match.end() :]
     surname_matches = [n for n in known.values() if same_person(prefix, n)]
     if len(surname_matches) == 1:
-        return surname_matches[0], text[match.end():]
+        return surname_matches[0], text[match.end() :]
     if _TITLED_NAME.match(prefix):
-        return prefix, text[match.end():]
+        return prefix, text[match.end() :]
     return None, text
 
 
@@ -114,8 +147,8 @@ def same_person(said: str, registered: str) -> bool:
     """'Ms. Ortiz' or 'Ortiz' names the registered 'Maria Ortiz'."""
     said_words = [w for w in re.split(r"\s+", said.casefold().replace(".", "")) if w not in TITLES]
     registered_words = registered.casefold().replace(".", "").split()
-    return bool(said_words) and said_words[-1:] == registered_words[-1:] and all(
-        w in registered_words for w in said_words
+    return (
+        bool(said_words) and said_words[-1:] == registered_words[-1:] and all(w in registered_words for w in said_words)
     )
 
 
@@ -140,7 +173,7 @@ _SPEAKER_PATTERNS = (
 )
 
 
-def parse_speaker(text: str) -> Optional[Person]:
+def parse_speaker(text: str) -> Person | None:
     """'Officer Lee speaks next' -> Person('Officer Lee', 'SRO or officer')."""
     cleaned = re.sub(r"\s+", " ", text).strip().rstrip(".!?")
     for pattern in _SPEAKER_PATTERNS:
@@ -148,3 +181,11 @@ def parse_speaker(text: str) -> Optional[Person]:
         if match:
             return parse_person(match.group("name"))
     return None
+
+
+def is_member(name: str, members: Sequence[str]) -> bool:
+    """'Ms. Ortiz', 'Ortiz' or just 'Dana' (a word of a registered member's name) is that member."""
+    if any(same_person(name, member) for member in members):
+        return True
+    words = name.casefold().split()
+    return len(words) == 1 and any(words[0] in member.casefold().split() for member in members)

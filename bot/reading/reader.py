@@ -4,28 +4,17 @@ SRO, personal information about an individual, and the topics it raises.
 One spaCy pass per answer, done when the answer is stored (a few milliseconds), so the
 documents never have to parse a thousand answers at export time.
 """
+
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, replace
-from typing import Iterator, Optional, Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
 
-from bot.discipline import DisciplineFlag, DisciplineGuard
-from bot.privacy import PersonalItem, PrivacyScreen
-from bot.themes import topics_of, voices_concern
-
-
-@dataclass(frozen=True)
-class Reading:
-    discipline: tuple[DisciplineFlag, ...]
-    personal: tuple[PersonalItem, ...]
-    topics: tuple[str, ...]
-    concern: bool
-
-    @property
-    def discipline_matter(self) -> Optional[str]:
-        return self.discipline[0].matter if self.discipline else None
-
+from bot.plans.views import PersonalItem, Reading
+from bot.reading.discipline import DisciplineGuard
+from bot.reading.privacy import PrivacyScreen
+from bot.reading.topics import topics_of, voices_concern
 
 # A long answer is read in pieces of about this many characters, cut between sentences or
 # words, with the model handed to other committees between pieces: a 100,000-character answer
@@ -43,7 +32,7 @@ def pieces(text: str, size: int = PIECE) -> Iterator[tuple[int, str]]:
     while start < len(text):
         end = min(start + size, len(text))
         if end < len(text):
-            window = text[start + size // 2:end]
+            window = text[start + size // 2 : end]
             cut = max(window.rfind("\n"), window.rfind(". "), window.rfind("? "), window.rfind("! "))
             if cut < 0:
                 cut = window.rfind(" ")
@@ -89,7 +78,7 @@ class AnswerReader:
         for offset, piece in pieces(text):
             with self._turns:
                 end = offset + len(piece)
-                readings.append(self._read_piece(text[offset:end + OVERLAP], known_people, offset, end))
+                readings.append(self._read_piece(text[offset : end + OVERLAP], known_people, offset, end))
         return merged(readings)
 
     def _read_piece(self, text: str, known_people: Sequence[str], offset: int, end: int) -> Reading:

@@ -1,4 +1,5 @@
 """Writing both documents of a plan into the exports folder under safe, unique names."""
+
 from __future__ import annotations
 
 import os
@@ -8,15 +9,15 @@ import unicodedata
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Optional
 
 from docx.document import Document
 
+from bot.documents.mou import build_draft_mou
+from bot.documents.redaction import redact, redact_strings
+from bot.documents.summary import build_summary
 from bot.guide import SIGNATORY_QUESTIONS, Guide
-from bot.mou import build_draft_mou
-from bot.privacy import PersonalItem, is_member, redact, redact_strings
-from bot.storage import PlanSnapshot
-from bot.summary import build_summary
+from bot.plans.members import is_member
+from bot.plans.views import PersonalItem, PlanSnapshot
 
 MAX_STEM = 60
 
@@ -72,7 +73,10 @@ def _claim(temporary: str, candidate: Path) -> None:
 
 
 def write_documents(
-    guide: Guide, plan: PlanSnapshot, exports_dir: Path, now: Optional[datetime] = None,
+    guide: Guide,
+    plan: PlanSnapshot,
+    exports_dir: Path,
+    now: datetime | None = None,
     keep_personal: bool = False,
 ) -> ExportedFiles:
     now = now or datetime.now(timezone.utc)

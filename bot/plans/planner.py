@@ -1,24 +1,27 @@
 """What a committee can do with a plan. Each method is one unit of work: it opens a
 session, does its work and commits before it returns, so an answer is in the database
 before the bot says anything about it."""
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Optional, Sequence
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import storage
-from bot.exports import ExportedFiles, write_documents
+from bot.documents.exports import ExportedFiles, write_documents
 from bot.guide import SIGNATORY_QUESTIONS, Guide, Question, load_guide
-from bot.language import english
-from bot.reading import AnswerReader, Reading
-from bot.review import Review, review_plan
-from bot.members import Person, parse_members, resolve_name, role_from, split_attribution
+from bot.plans import codes, views
+from bot.plans.members import Person, parse_members, resolve_name, role_from, split_attribution
+from bot.plans.review import Review, review_plan
+from bot.plans.text import clean_text
+from bot.plans.views import MAX_NAME_LENGTH, AnswerView, MemberView, PlanSnapshot, Reading
+from bot.reading.language import english
+from bot.reading.reader import AnswerReader
 from bot.settings import Settings
-from bot.storage import MAX_NAME_LENGTH, AnswerView, MemberView, Plan, PlanSnapshot
-from bot.text import clean_text
+from bot.storage import database, models, repository
+from bot.storage.models import Plan
 
 # Far above any real answer (the tests send 20,000 characters), low enough that one
 # message cannot fill the database or the Word document.
@@ -51,18 +54,18 @@ class PlanState:
     name: str
     school: str
     agency: str
-    current: Optional[Question]
+    current: Question | None
     answers_here: tuple[AnswerView, ...]
     members: tuple[MemberView, ...]
     # The access key, present only in the state returned when the plan is created.
-    access_key: Optional[str] = None
+    access_key: str | None = None
 
 
 @dataclass(frozen=True)
 class Position:
     """Where the plan is: what the question loop needs on every message, read cheaply."""
 
-    current: Optional[Question]
+    current: Question | None
     answers_here: int
 
 
@@ -86,7 +89,7 @@ class Progress:
     sections: tuple[SectionProgress, ...]
     answered: int
     total: int
-    current: Optional[Question]
+    current: Question | None
     skipped: tuple[Question, ...]
 
 
@@ -113,15 +116,14 @@ def clean_name(text: str) -> str:
     return " ".join(clean_text(text).split())[:MAX_NAME_LENGTH]
 
 
-def clean_answer(text: Optional[str]) -> str:
+def clean_answer(text: str | None) -> str:
     """The text as typed, minus what no database can keep or no reader should see (bot/text.py)
     and with one newline convention; refuses empty and oversized answers with a message that
     says what to do."""
     text = clean_text(text or "").replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise AnswerRejected(
-            "That message was empty, so nothing was saved. Type the answer, or say "
-            "“skip” to leave this question open."
+            "That message was empty, so nothing was saved. Type the answer, or say “skip” to leave this question open."
         )
     if len(text) > MAX_ANSWER_LENGTH:
         raise AnswerRejected(
@@ -139,12 +141,10 @@ class Planner:
         self.reader = reader
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "Planner":
-        engine = storage.make_engine(settings.database_url)
-        storage.migrate(engine)
-        return cls(
-            load_guide(), storage.make_session_factory(engine), settings.exports_dir, AnswerReader(english())
-        )
+    def from_settings(cls, settings: Settings) -> Planner:
+        engine = database.make_engine(settings.database_url)
+        database.migrate(engine)
+        return cls(load_guide(), database.make_session_factory(engine), settings.exports_dir, AnswerReader(english()))
 
     # --- plans -------------------------------------------------------------------------
 
@@ -153,25 +153,23 @@ class Planner:
         that shows it (a chat's replies are stored; the key must not be among them)."""
         school, agency = clean_name(school), clean_name(agency)
         people = members_in(members_text)
-        key = storage.new_access_key() if with_key else None
+        key = codes.new_access_key() if with_key else None
         with self.sessions.begin() as s:
             try:
-                plan = storage.add_plan(
-                    s, f"{school} and {agency}", school, agency, self.guide.questions[0].id, key
-                )
-            except storage.NoFreeCode as full:
+                plan = repository.add_plan(s, f"{school} and {agency}", school, agency, self.guide.questions[0].id, key)
+            except codes.NoFreeCode as full:
                 raise PlanRefused(
                     "No free plan code could be found, so no plan was created. Try again; if it "
                     "happens again, tell whoever runs the assistant (old plans can be purged)."
                 ) from full
-            storage.add_members(s, plan, people)
+            repository.add_members(s, plan, people)
             return replace(self._state(s, plan), access_key=key)
 
-    def issue_key(self, code: str) -> Optional[str]:
+    def issue_key(self, code: str) -> str | None:
         """A new access key for a plan created without one; None if it has one already."""
         with self.sessions.begin() as s:
             plan = self._plan(s, code, to_change=True)
-            return self._new_key(plan) if plan.access_key_hash == storage.NO_KEY_YET else None
+            return self._new_key(plan) if plan.access_key_hash == codes.NO_KEY_YET else None
 
     def replace_key(self, code: str) -> str:
         """A new access key instead of the plan's key (the operator's `python -m bot key`)."""
@@ -180,15 +178,15 @@ class Planner:
 
     @staticmethod
     def _new_key(plan: Plan) -> str:
-        key = storage.new_access_key()
-        plan.access_key_hash = storage.key_hash(key)
+        key = codes.new_access_key()
+        plan.access_key_hash = codes.key_hash(key)
         return key
 
-    def has_access(self, code: str, key: Optional[str]) -> bool:
+    def has_access(self, code: str, key: str | None) -> bool:
         """True only for an existing plan and its own access key."""
         with self.sessions.begin() as s:
-            plan = storage.find_plan(s, code)
-            return plan is not None and storage.key_matches(plan, key)
+            plan = repository.find_plan(s, code)
+            return plan is not None and codes.key_matches(plan.access_key_hash, key)
 
     def state(self, code: str) -> PlanState:
         with self.sessions.begin() as s:
@@ -199,12 +197,12 @@ class Planner:
             plan = self._plan(s, code)
             if plan.current_question_id is None:
                 return Position(None, 0)
-            count = storage.answer_counts(s, plan, [plan.current_question_id]).get(plan.current_question_id, 0)
+            count = repository.answer_counts(s, plan, [plan.current_question_id]).get(plan.current_question_id, 0)
             return Position(self.guide.question(plan.current_question_id), count)
 
     def snapshot(self, code: str) -> PlanSnapshot:
         with self.sessions.begin() as s:
-            return storage.snapshot(s, self._plan(s, code))
+            return repository.snapshot(s, self._plan(s, code))
 
     def list_plans(self) -> list[PlanListing]:
         total = len(self.guide.questions)
@@ -213,11 +211,11 @@ class Planner:
                 PlanListing(
                     code=plan.code,
                     name=plan.name,
-                    answered=len(storage.answer_counts(s, plan)),
+                    answered=len(repository.answer_counts(s, plan)),
                     total=total,
                     finished=plan.current_question_id is None,
                 )
-                for plan in storage.list_plans(s)
+                for plan in repository.list_plans(s)
             ]
 
     # --- members -----------------------------------------------------------------------
@@ -229,18 +227,18 @@ class Planner:
             member = self._member(s, plan, name, person.role)
             return MemberView(member.name, member.role)
 
-    def _member(self, s: Session, plan: Plan, name: str, role: str) -> storage.Member:
+    def _member(self, s: Session, plan: Plan, name: str, role: str) -> models.Member:
         """The member of that name, added if new and the plan has room."""
-        if storage.find_member(s, plan, name) is None and len(plan.members) >= MAX_MEMBERS:
+        if repository.find_member(s, plan, name) is None and len(plan.members) >= MAX_MEMBERS:
             raise AnswerRejected(
                 f"This plan already has {MAX_MEMBERS} members, the most it keeps, so “{name}” "
                 "was not added and nothing was saved. Name one of its members as the speaker."
             )
-        return storage.add_member(s, plan, name, role)
+        return repository.add_member(s, plan, name, role)
 
     # --- answers -----------------------------------------------------------------------
 
-    def record_answer(self, code: str, text: str, speaker: Optional[str] = None) -> RecordedAnswer:
+    def record_answer(self, code: str, text: str, speaker: str | None = None) -> RecordedAnswer:
         """Add an answer to the current question. 'Ms. Ortiz: ...' names the speaker of this
         answer; otherwise it goes to `speaker`, the person last named as speaking."""
         text = clean_answer(text)
@@ -261,61 +259,61 @@ class Planner:
             if speaker:
                 name = resolve_name(clean_name(speaker), list(now[1]))
                 member = self._member(s, plan, name, role_from(name))
-            answer = storage.add_answer(s, plan, plan.current_question_id, answer_text, member, reading)
-            count = storage.answer_counts(s, plan, [plan.current_question_id]).get(plan.current_question_id, 0)
+            answer = repository.add_answer(s, plan, plan.current_question_id, answer_text, member, reading)
+            count = repository.answer_counts(s, plan, [plan.current_question_id]).get(plan.current_question_id, 0)
             return RecordedAnswer(
-                answer=storage.answer_view(answer),
+                answer=repository.answer_view(answer),
                 question=self.guide.question(plan.current_question_id),
                 answers_on_question=count,
             )
 
     def _attribute_and_read(
-        self, text: str, speaker: Optional[str], question_id: Optional[str], members: tuple[str, ...]
-    ) -> tuple[str, Optional[str], Reading]:
+        self, text: str, speaker: str | None, question_id: str | None, members: tuple[str, ...]
+    ) -> tuple[str, str | None, Reading]:
         """The answer's own text and speaker ('Ms. Ortiz: ...' names one), and its reading."""
         named, rest = split_attribution(text, list(members))
         if named and rest.strip():
             speaker, text = named, rest
         return text, speaker, self._read(members, question_id, text)
 
-    def last_answer(self, code: str, answer_id: Optional[int] = None) -> Optional[AnswerView]:
+    def last_answer(self, code: str, answer_id: int | None = None) -> AnswerView | None:
         """The answer this conversation gave last, or else the plan's latest answer."""
         with self.sessions.begin() as s:
             plan = self._plan(s, code)
-            answer = storage.get_answer(s, plan, answer_id) if answer_id else None
-            answer = answer or storage.latest_answer(s, plan)
-            return storage.answer_view(answer) if answer else None
+            answer = repository.get_answer(s, plan, answer_id) if answer_id else None
+            answer = answer or repository.latest_answer(s, plan)
+            return repository.answer_view(answer) if answer else None
 
     def revise_answer(self, code: str, answer_id: int, text: str) -> AnswerView:
         text = clean_answer(text)
         # Read before the plan is locked, as record_answer does: nobody waits for spaCy.
         with self.sessions.begin() as s:
             plan = self._plan(s, code)
-            answer = storage.get_answer(s, plan, answer_id)
+            answer = repository.get_answer(s, plan, answer_id)
             if answer is None:
                 raise AnswerRejected("That answer is no longer in this plan; nothing was changed.")
             reading = self._read(tuple(m.name for m in plan.members), answer.question_id, text)
         with self.sessions.begin() as s:
-            answer = storage.get_answer(s, self._plan(s, code, to_change=True), answer_id)
+            answer = repository.get_answer(s, self._plan(s, code, to_change=True), answer_id)
             if answer is None:
                 raise AnswerRejected("That answer is no longer in this plan; nothing was changed.")
-            return storage.answer_view(storage.revise_answer(s, answer, text, reading))
+            return repository.answer_view(repository.revise_answer(s, answer, text, reading))
 
     def keep_answer(self, code: str, answer_id: int) -> AnswerView:
         """The committee keeps a flagged answer as written, having heard the guidance."""
         with self.sessions.begin() as s:
-            answer = storage.get_answer(s, self._plan(s, code, to_change=True), answer_id)
+            answer = repository.get_answer(s, self._plan(s, code, to_change=True), answer_id)
             if answer is None:
                 raise AnswerRejected("That answer is no longer in this plan; nothing was changed.")
             answer.discipline_kept = answer.discipline_matter is not None
-            return storage.answer_view(answer)
+            return repository.answer_view(answer)
 
     def answers_to(self, code: str, question_ids: list[str]) -> dict[str, list[AnswerView]]:
         with self.sessions.begin() as s:
             plan = self._plan(s, code)
             found: dict[str, list[AnswerView]] = {qid: [] for qid in question_ids}
-            for answer in storage.answers_to(s, plan, question_ids):
-                found[answer.question_id].append(storage.answer_view(answer))
+            for answer in repository.answers_to(s, plan, question_ids):
+                found[answer.question_id].append(repository.answer_view(answer))
             return found
 
     # --- moving through the guide ------------------------------------------------------
@@ -325,8 +323,8 @@ class Planner:
         with self.sessions.begin() as s:
             plan = self._plan(s, code, to_change=True)
             if plan.current_question_id is not None:
-                if not storage.answer_counts(s, plan).get(plan.current_question_id):
-                    storage.mark_skipped(s, plan, plan.current_question_id)
+                if not repository.answer_counts(s, plan).get(plan.current_question_id):
+                    repository.mark_skipped(s, plan, plan.current_question_id)
                 following = self.guide.after(plan.current_question_id)
                 plan.current_question_id = following.id if following else None
             return self._state(s, plan)
@@ -349,8 +347,8 @@ class Planner:
     def progress(self, code: str) -> Progress:
         with self.sessions.begin() as s:
             plan = self._plan(s, code)
-            counts = storage.answer_counts(s, plan)
-            skipped = storage.skipped_questions(s, plan)
+            counts = repository.answer_counts(s, plan)
+            skipped = repository.skipped_questions(s, plan)
             current = plan.current_question_id
         sections = tuple(
             SectionProgress(
@@ -380,7 +378,7 @@ class Planner:
         with self.sessions.begin() as s:
             plan = self._plan(s, code)
             for kind, path in (("draft_mou", files.draft_mou), ("summary", files.summary)):
-                storage.add_export_record(s, plan, kind, path.name, len(snapshot.answers))
+                repository.add_export_record(s, plan, kind, path.name, len(snapshot.answers))
         return files
 
     def _every_wording_read(self, plan: PlanSnapshot) -> PlanSnapshot:
@@ -388,10 +386,15 @@ class Planner:
         now, so that the privacy screen covers them as well."""
         members = [m.name for m in plan.members]
         answers = tuple(
-            replace(a, revisions=tuple(
-                r if r.personal_items is not None else replace(r, personal_items=self._read(members, a.question_id, r.text).personal)
-                for r in a.revisions
-            ))
+            replace(
+                a,
+                revisions=tuple(
+                    r
+                    if r.personal_items is not None
+                    else replace(r, personal_items=self._read(members, a.question_id, r.text).personal)
+                    for r in a.revisions
+                ),
+            )
             for a in plan.answers
         )
         return replace(plan, answers=answers)
@@ -399,9 +402,9 @@ class Planner:
     def review(self, code: str) -> Review:
         return review_plan(self.guide, self.snapshot(code))
 
-    def exports(self, code: str) -> list[storage.ExportView]:
+    def exports(self, code: str) -> list[views.ExportView]:
         with self.sessions.begin() as s:
-            return storage.exports_of(s, self._plan(s, code))
+            return repository.exports_of(s, self._plan(s, code))
 
     # --- helpers -----------------------------------------------------------------------
 
@@ -409,12 +412,12 @@ class Planner:
         """The plan by its code. `to_change` locks its row until the unit of work ends (on
         PostgreSQL), so that two action servers moving or answering in one plan at the same
         instant take turns instead of both acting on the same question."""
-        plan = storage.find_plan(s, code, lock=to_change)
+        plan = repository.find_plan(s, code, lock=to_change)
         if plan is None:
             raise PlanNotFound(code)
         return plan
 
-    def _read(self, members: Sequence[str], question_id: Optional[str], text: str) -> Reading:
+    def _read(self, members: Sequence[str], question_id: str | None, text: str) -> Reading:
         """Members are named on purpose; so are the signatories, in their own questions."""
         reading = self.reader.read(text, list(members))
         if question_id and self.guide.question(question_id).special in SIGNATORY_QUESTIONS:
@@ -424,9 +427,7 @@ class Planner:
     def _state(self, s: Session, plan: Plan) -> PlanState:
         current = self.guide.question(plan.current_question_id) if plan.current_question_id else None
         answers_here = (
-            tuple(storage.answer_view(a) for a in storage.answers_to(s, plan, [current.id]))
-            if current
-            else ()
+            tuple(repository.answer_view(a) for a in repository.answers_to(s, plan, [current.id])) if current else ()
         )
         snapshot_partners = {p.kind: p.name for p in plan.partners}
         return PlanState(

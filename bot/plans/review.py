@@ -1,13 +1,13 @@
 """The completeness review: the plan checked against every element of the COPS MOU guidance
 and the five SECURe action steps (the checks in guide.yml), plus any answer the discipline
 guardrail flagged that the committee has not yet reworded or knowingly kept."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 from bot.guide import Check, Guide, Question
-from bot.storage import AnswerView, PlanSnapshot
+from bot.plans.views import AnswerView, PlanSnapshot
 
 COVERED, MISSING, THIN = "covered", "missing", "thin"
 
@@ -16,7 +16,7 @@ COVERED, MISSING, THIN = "covered", "missing", "thin"
 class ReviewItem:
     check: Check
     status: str  # COVERED, MISSING or THIN
-    question: Optional[Question]  # the question to go back to; None when covered
+    question: Question | None  # the question to go back to; None when covered
     words: int
 
 
@@ -39,7 +39,7 @@ class Review:
     def complete(self) -> bool:
         return not self.gaps and not self.discipline
 
-    def first_stop(self) -> Optional[Question]:
+    def first_stop(self) -> Question | None:
         """Where to take the committee first: a flagged answer, else the first gap."""
         if self.discipline:
             return self.discipline[0].question

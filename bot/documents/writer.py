@@ -1,13 +1,14 @@
 """Pieces both Word documents share: the template, a writer that adds styled paragraphs and
 text that keeps its line breaks, highlighted placeholders, and a header and footer with
 page numbers."""
+
 from __future__ import annotations
 
 import copy
 import re
 from datetime import datetime
 from pathlib import Path
-from typing import Optional, cast
+from typing import cast
 
 from docx import Document
 from docx.document import Document as DocumentObject
@@ -49,13 +50,13 @@ class Writer:
 
     def __init__(self, doc: DocumentObject) -> None:
         self.doc = doc
-        self._style_ids: dict[tuple[str, WD_STYLE_TYPE], Optional[str]] = {}
+        self._style_ids: dict[tuple[str, WD_STYLE_TYPE], str | None] = {}
         self._paragraph_properties: dict[str, CT_PPr] = {}
         # New paragraphs go before the body's closing section properties, as with add_paragraph,
         # which searches the whole body for them each time: a cost that grows with its square.
-        self._section_end: Optional[CT_SectPr] = doc.element.body.sectPr
+        self._section_end: CT_SectPr | None = doc.element.body.sectPr
 
-    def _style_id(self, name: str, kind: WD_STYLE_TYPE) -> Optional[str]:
+    def _style_id(self, name: str, kind: WD_STYLE_TYPE) -> str | None:
         """The template's id for a style name; None for the default style of its type."""
         key = (name, kind)
         if key not in self._style_ids:
@@ -70,7 +71,7 @@ class Writer:
             self._paragraph_properties[style] = cast(CT_PPr, model.pPr)
         return self._paragraph_properties[style]
 
-    def paragraph(self, text: str = "", style: Optional[str] = None) -> Paragraph:
+    def paragraph(self, text: str = "", style: str | None = None) -> Paragraph:
         p = cast(CT_P, OxmlElement("w:p"))
         if style is not None:
             p.append(copy.deepcopy(self._properties(style)))
@@ -86,7 +87,7 @@ class Writer:
     def heading(self, text: str, level: int) -> Paragraph:
         return self.paragraph(text, f"Heading {level}")
 
-    def run(self, paragraph: Paragraph, text: str = "", style: Optional[str] = None) -> Run:
+    def run(self, paragraph: Paragraph, text: str = "", style: str | None = None) -> Run:
         """A run as paragraph.add_run makes it: a tab becomes a tab, a newline a line break."""
         r = paragraph._p.add_r()
         for piece in _TAB_OR_BREAK.split(text):

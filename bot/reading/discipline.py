@@ -8,58 +8,109 @@ acting on (or receiving) a routine discipline matter and that act is not negated
 Plain substring search cannot tell "the SRO will not handle dress code violations" from
 "the officer will write up students for tardies", so this reads the dependency parse.
 """
+
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Iterable, Optional
+from collections.abc import Iterable
 
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span, Token
 
+from bot.plans.views import DisciplineFlag
+
 # Routine, non-criminal discipline matters (matched on lemmas and lower-case forms).
 ROUTINE_MATTERS: dict[str, list[list[dict]]] = {
-    "dress code": [[{"LOWER": "dress"}, {"LOWER": {"IN": ["code", "codes"]}}],
-                   [{"LEMMA": "uniform"}], [{"LOWER": "dress"}, {"LEMMA": "violation"}]],
-    "tardiness": [[{"LOWER": {"REGEX": r"^tard(y|ies|iness)$"}}],
-                  [{"LEMMA": "be", "OP": "?"}, {"LOWER": "late"}, {"LOWER": {"IN": ["to", "for"]}},
-                   {"LOWER": {"IN": ["class", "school", "first", "homeroom"]}}]],
-    "classroom disruption": [[{"LEMMA": {"IN": ["disruption", "disrupt", "disruptive", "disrespectful"]}}],
-                             [{"LOWER": {"IN": ["disrupting", "disrupts"]}}]],
-    "code of conduct": [[{"LOWER": "code"}, {"LOWER": "of"}, {"LOWER": "conduct"}],
-                        [{"LOWER": "conduct"}, {"LEMMA": "violation"}]],
-    "discipline": [[{"LEMMA": {"IN": ["discipline", "disciplinary", "misbehavior", "misbehaviour",
-                                      "misbehave", "detention", "tardie"]}}],
-                   [{"LOWER": {"IN": ["disciplines", "disciplining", "disciplined", "misbehaving"]}}],
-                   [{"LOWER": "saturday"}, {"LOWER": "school"}]],
-    "hall passes": [[{"LOWER": {"IN": ["hall", "hallway"]}}, {"LEMMA": "pass"}],
-                    [{"LOWER": "without"}, {"LOWER": {"IN": ["a", "their"]}}, {"LEMMA": "pass"}]],
-    "phone rules": [[{"LOWER": {"IN": ["cell", "mobile"]}, "OP": "?"}, {"LEMMA": "phone"},
-                     {"LEMMA": {"IN": ["policy", "rule", "use", "violation"]}}],
-                    [{"LEMMA": {"IN": ["confiscate", "take", "put", "use"]}}, {"LOWER": "away", "OP": "?"},
-                     {"POS": {"IN": ["DET", "PRON"]}, "OP": "?"}, {"LEMMA": "phone"}]],
-    "school rules": [[{"LOWER": {"IN": ["school", "classroom", "lunchroom", "cafeteria", "bus", "badge", "lanyard"]}},
-                      {"LEMMA": {"IN": ["rule", "policy"]}}],
-                     [{"LOWER": {"IN": ["id", "badge"]}}, {"LOWER": {"IN": ["badge", "rule"]}}],
-                     [{"LEMMA": "lanyard"}]],
-    "disrespect": [[{"LEMMA": {"IN": ["swear", "profanity", "cursing", "curse", "disrespect"]}}],
-                   [{"LEMMA": "talk"}, {"LOWER": "back"}]],
+    "dress code": [
+        [{"LOWER": "dress"}, {"LOWER": {"IN": ["code", "codes"]}}],
+        [{"LEMMA": "uniform"}],
+        [{"LOWER": "dress"}, {"LEMMA": "violation"}],
+    ],
+    "tardiness": [
+        [{"LOWER": {"REGEX": r"^tard(y|ies|iness)$"}}],
+        [
+            {"LEMMA": "be", "OP": "?"},
+            {"LOWER": "late"},
+            {"LOWER": {"IN": ["to", "for"]}},
+            {"LOWER": {"IN": ["class", "school", "first", "homeroom"]}},
+        ],
+    ],
+    "classroom disruption": [
+        [{"LEMMA": {"IN": ["disruption", "disrupt", "disruptive", "disrespectful"]}}],
+        [{"LOWER": {"IN": ["disrupting", "disrupts"]}}],
+    ],
+    "code of conduct": [
+        [{"LOWER": "code"}, {"LOWER": "of"}, {"LOWER": "conduct"}],
+        [{"LOWER": "conduct"}, {"LEMMA": "violation"}],
+    ],
+    "discipline": [
+        [
+            {
+                "LEMMA": {
+                    "IN": [
+                        "discipline",
+                        "disciplinary",
+                        "misbehavior",
+                        "misbehaviour",
+                        "misbehave",
+                        "detention",
+                        "tardie",
+                    ]
+                }
+            }
+        ],
+        [{"LOWER": {"IN": ["disciplines", "disciplining", "disciplined", "misbehaving"]}}],
+        [{"LOWER": "saturday"}, {"LOWER": "school"}],
+    ],
+    "hall passes": [
+        [{"LOWER": {"IN": ["hall", "hallway"]}}, {"LEMMA": "pass"}],
+        [{"LOWER": "without"}, {"LOWER": {"IN": ["a", "their"]}}, {"LEMMA": "pass"}],
+    ],
+    "phone rules": [
+        [
+            {"LOWER": {"IN": ["cell", "mobile"]}, "OP": "?"},
+            {"LEMMA": "phone"},
+            {"LEMMA": {"IN": ["policy", "rule", "use", "violation"]}},
+        ],
+        [
+            {"LEMMA": {"IN": ["confiscate", "take", "put", "use"]}},
+            {"LOWER": "away", "OP": "?"},
+            {"POS": {"IN": ["DET", "PRON"]}, "OP": "?"},
+            {"LEMMA": "phone"},
+        ],
+    ],
+    "school rules": [
+        [
+            {"LOWER": {"IN": ["school", "classroom", "lunchroom", "cafeteria", "bus", "badge", "lanyard"]}},
+            {"LEMMA": {"IN": ["rule", "policy"]}},
+        ],
+        [{"LOWER": {"IN": ["id", "badge"]}}, {"LOWER": {"IN": ["badge", "rule"]}}],
+        [{"LEMMA": "lanyard"}],
+    ],
+    "disrespect": [
+        [{"LEMMA": {"IN": ["swear", "profanity", "cursing", "curse", "disrespect"]}}],
+        [{"LEMMA": "talk"}, {"LOWER": "back"}],
+    ],
 }
 
 OFFICER_WORDS = {
-    "sro", "sros", "officer", "officers", "deputy", "deputies", "police", "sergeant", "corporal", "trooper",
-    "lieutenant", "detective",
+    "sro",
+    "sros",
+    "officer",
+    "officers",
+    "deputy",
+    "deputies",
+    "police",
+    "sergeant",
+    "corporal",
+    "trooper",
+    "lieutenant",
+    "detective",
 }
 # Verbs by which an officer hands a matter back to the school or keeps out of it.
 HAND_BACK = {"refer", "return", "hand", "leave", "defer", "redirect", "send", "stay", "decline", "avoid"}
 NEGATIONS = {"not", "never", "n't", "no"}
 # The officer is the one ruled out: "rather than the SRO", "instead of the officer".
 RULED_OUT = {"than", "instead", "except"}
-
-
-@dataclass(frozen=True)
-class DisciplineFlag:
-    sentence: str
-    matter: str  # the routine matter named, e.g. "dress code"
 
 
 class DisciplineGuard:
@@ -89,7 +140,7 @@ class DisciplineGuard:
                     break
         return flags
 
-    def _assigned(self, officer: Token, found: list[tuple[str, Span]]) -> Optional[str]:
+    def _assigned(self, officer: Token, found: list[tuple[str, Span]]) -> str | None:
         """The routine matter this officer is given, if the parse says so."""
         if ruled_out(officer):
             return None
@@ -114,23 +165,24 @@ def clauses(doc: Doc) -> Iterable[Span]:
         start = sentence.start
         for token in sentence:
             if token.text == ";":
-                yield doc[start:token.i]
+                yield doc[start : token.i]
                 start = token.i + 1
         if start < sentence.end:
-            yield doc[start:sentence.end]
+            yield doc[start : sentence.end]
 
 
 def officers(sentence: Span) -> Iterable[Token]:
     for token in sentence:
-        if token.lower_ in OFFICER_WORDS or (token.lower_ == "enforcement" and token.i > 0
-                                             and token.nbor(-1).lower_ == "law"):
+        if token.lower_ in OFFICER_WORDS or (
+            token.lower_ == "enforcement" and token.i > 0 and token.nbor(-1).lower_ == "law"
+        ):
             # "school resource officer" counts once, by its head word.
             if token.dep_ == "compound" and token.head.lower_ in OFFICER_WORDS:
                 continue
             yield token
 
 
-def governing_verb(officer: Token) -> tuple[Optional[Token], bool]:
+def governing_verb(officer: Token) -> tuple[Token | None, bool]:
     """The verb the officer takes part in, and whether the officer is its doer.
 
     Subjects and passive agents ("escorted by the SRO") do it; objects and recipients
@@ -175,7 +227,7 @@ def shared_conjuncts(verb: Token) -> list[Token]:
     return shared
 
 
-def nearest_verb(token: Token) -> Optional[Token]:
+def nearest_verb(token: Token) -> Token | None:
     while token.pos_ not in {"VERB", "AUX"}:
         if token.head is token:
             return None
@@ -187,13 +239,14 @@ def negated(verb: Token) -> bool:
     if any(child.dep_ == "neg" or child.lower_ in {"never"} for child in verb.children):
         return True
     # "has no role in dress code", "plays no part in discipline"
-    return any(child.dep_ in {"dobj", "attr"} and any(d.lower_ == "no" for d in child.children)
-               for child in verb.children)
+    return any(
+        child.dep_ in {"dobj", "attr"} and any(d.lower_ == "no" for d in child.children) for child in verb.children
+    )
 
 
 def ruled_out(officer: Token) -> bool:
     """'..., not the officer', 'rather than the SRO', 'instead of the deputy'."""
-    previous = [t.lower_ for t in officer.doc[max(officer.i - 3, officer.sent.start):officer.i]]
+    previous = [t.lower_ for t in officer.doc[max(officer.i - 3, officer.sent.start) : officer.i]]
     if any(word in NEGATIONS for word in previous[-2:]):
         return True
     if any(word in RULED_OUT for word in previous):

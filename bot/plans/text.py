@@ -6,8 +6,9 @@ text), lone surrogates (half of an emoji: not text, and no encoder accepts them)
 bidirectional embeddings, overrides and isolates, which make text display in another order
 than it is stored ("Trojan Source"): a speaker's name could read as someone else's. Kept:
 everything else, right-to-left letters and emoji included; the documents escape what Word's
-XML cannot hold (bot/docx_parts.py).
+XML cannot hold (bot/documents/writer.py).
 """
+
 from __future__ import annotations
 
 import re

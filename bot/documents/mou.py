@@ -1,17 +1,17 @@
 """The draft Memorandum of Understanding, in the COPS guidance order."""
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Optional
 
 from docx.document import Document as DocumentObject
 from docx.text.paragraph import Paragraph
 
-from bot.docx_parts import Writer, format_time, new_document, set_header_footer, xml_safe
+from bot.documents.writer import Writer, format_time, new_document, set_header_footer, xml_safe
 from bot.guide import Guide, Question, Section
-from bot.storage import AnswerView, PlanSnapshot
+from bot.plans.views import AnswerView, PlanSnapshot
 
 COUNSEL_NOTICE = (
     "Starting draft for counsel to review. The planning committee prepared this draft from "
@@ -31,15 +31,13 @@ SIGNATURE_COLUMNS = ("Signing for", "Name", "Title", "Signature", "Date")
 @dataclass(frozen=True)
 class Signatory:
     party: str
-    name: Optional[str]
-    title: Optional[str]
+    name: str | None
+    title: str | None
 
 
 def build_draft_mou(guide: Guide, plan: PlanSnapshot, now: datetime) -> DocumentObject:
     doc = Writer(new_document())
-    set_header_footer(
-        doc.doc, f"DRAFT — {plan.name}", f"DRAFT MOU · {plan.name} · plan {plan.code}"
-    )
+    set_header_footer(doc.doc, f"DRAFT — {plan.name}", f"DRAFT MOU · {plan.name} · plan {plan.code}")
     doc.run(doc.paragraph(style="Title"), "Memorandum of Understanding")
     doc.text(
         doc.paragraph(style="Subtitle"),
@@ -52,11 +50,13 @@ def build_draft_mou(guide: Guide, plan: PlanSnapshot, now: datetime) -> Document
     doc.text(parties, f"{plan.school} (the School Partner) and {plan.agency} (the Agency).")
     effective = doc.paragraph()
     doc.run(effective, "Effective date: ").bold = True
-    _answer_inline(doc, effective, plan.answers_to(guide.special("effective_date").id),
-                   guide.special("effective_date").placeholder or "")
-    doc.paragraph(
-        f"Draft compiled {format_time(now)} from plan {plan.code}.", style="Guidance Note"
+    _answer_inline(
+        doc,
+        effective,
+        plan.answers_to(guide.special("effective_date").id),
+        guide.special("effective_date").placeholder or "",
     )
+    doc.paragraph(f"Draft compiled {format_time(now)} from plan {plan.code}.", style="Guidance Note")
 
     for section in guide.sections:
         if section.part == "mou":
@@ -72,8 +72,8 @@ class DraftClause:
     lead: str
     paragraphs: tuple[str, ...] = ()  # the committee's words, each as typed
     bullets: tuple[str, ...] = ()  # example activities chosen by number
-    placeholder: Optional[str] = None  # set while nothing is decided
-    note: Optional[str] = None
+    placeholder: str | None = None  # set while nothing is decided
+    note: str | None = None
 
 
 def draft_section(guide: Guide, plan: PlanSnapshot, section: Section) -> list[DraftClause]:
@@ -107,8 +107,9 @@ def _draft_clause(guide: Guide, plan: PlanSnapshot, question: Question) -> Draft
     if unresolved:
         note = DISCIPLINE_HELD_BACK
     if not answers:
-        return DraftClause(question.short, question.clause or "", placeholder=question.placeholder or question.short,
-                           note=note)
+        return DraftClause(
+            question.short, question.clause or "", placeholder=question.placeholder or question.short, note=note
+        )
     texts = [a.text for a in answers]
     if question.options:
         picked = sorted({n for text in texts for n in chosen_options(text, len(question.options))})
@@ -156,6 +157,7 @@ _EXCEPT = re.compile(r"\b(?:except|but not|other than|apart from|excluding|witho
 
 def chosen_options(text: str, count: int) -> list[int]:
     """'1, 3 and 5' -> [1, 3, 5]; 'all except 4' -> every number but 4 (1-based)."""
+
     def numbers(fragment: str) -> set[int]:
         return {int(n) for n in re.findall(r"\b\d{1,2}\b", fragment) if 1 <= int(n) <= count}
 
@@ -168,7 +170,12 @@ def chosen_options(text: str, count: int) -> list[int]:
 
 
 def _only_option_numbers(text: str) -> bool:
-    leftover = re.sub(r"\b(?:all|and|except|but|not|other|than|apart|from|excluding|of|them|numbers?|items?)\b|\d+|[\s,;.&+\-]", "", text, flags=re.I)
+    leftover = re.sub(
+        r"\b(?:all|and|except|but|not|other|than|apart|from|excluding|of|them|numbers?|items?)\b|\d+|[\s,;.&+\-]",
+        "",
+        text,
+        flags=re.I,
+    )
     return leftover == ""
 
 
@@ -194,9 +201,7 @@ def signatories(guide: Guide, plan: PlanSnapshot) -> list[Signatory]:
 
 
 def _signature_table(doc: Writer, guide: Guide, plan: PlanSnapshot) -> None:
-    doc.paragraph(
-        "Signed and dated for the Parties by the officials below.", style="Clause Lead"
-    )
+    doc.paragraph("Signed and dated for the Parties by the officials below.", style="Clause Lead")
     rows = signatories(guide, plan)
     table = doc.doc.add_table(rows=1 + len(rows), cols=len(SIGNATURE_COLUMNS))
     table.style = "Table Grid"

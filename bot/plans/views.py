@@ -1,0 +1,107 @@
+"""Plain read models: what the documents, the replies and the page are given, read from the
+database in one unit of work, and what the readers find in an answer. No ORM, no spaCy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+# One limit for every name a person types: members, speakers, partners.
+MAX_NAME_LENGTH = 80
+
+
+# --- what the readers find in an answer (bot/reading/) ------------------------------------
+
+
+@dataclass(frozen=True)
+class PersonalItem:
+    text: str
+    kind: str  # a key of bot.documents.redaction.PLACEHOLDERS
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class DisciplineFlag:
+    sentence: str
+    matter: str  # the routine matter named, e.g. "dress code"
+
+
+@dataclass(frozen=True)
+class Reading:
+    discipline: tuple[DisciplineFlag, ...]
+    personal: tuple[PersonalItem, ...]
+    topics: tuple[str, ...]
+    concern: bool
+
+    @property
+    def discipline_matter(self) -> str | None:
+        return self.discipline[0].matter if self.discipline else None
+
+
+# --- a plan, as read in one unit of work --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RevisionView:
+    number: int
+    text: str
+    created_at: datetime
+    personal_items: tuple[PersonalItem, ...] | None = None  # None: never read on its own
+
+
+@dataclass(frozen=True)
+class AnswerView:
+    id: int
+    question_id: str
+    text: str
+    member_name: str | None
+    member_role: str | None
+    created_at: datetime
+    updated_at: datetime
+    revisions: tuple[RevisionView, ...]
+    discipline_matter: str | None = None
+    discipline_kept: bool = False
+    personal_items: tuple[PersonalItem, ...] = ()
+    topics: tuple[str, ...] = ()
+    voices_concern: bool = False
+
+    @property
+    def was_revised(self) -> bool:
+        return len(self.revisions) > 1
+
+    @property
+    def discipline_unresolved(self) -> bool:
+        """Flagged by the guardrail and neither reworded nor knowingly kept."""
+        return self.discipline_matter is not None and not self.discipline_kept
+
+
+@dataclass(frozen=True)
+class MemberView:
+    name: str
+    role: str
+
+
+@dataclass(frozen=True)
+class PlanSnapshot:
+    """Everything the documents and reports need, read in one unit of work."""
+
+    code: str
+    name: str
+    school: str
+    agency: str
+    created_at: datetime
+    current_question_id: str | None
+    members: tuple[MemberView, ...]
+    answers: tuple[AnswerView, ...]
+    skipped: frozenset[str]
+
+    def answers_to(self, question_id: str) -> list[AnswerView]:
+        return [a for a in self.answers if a.question_id == question_id]
+
+
+@dataclass(frozen=True)
+class ExportView:
+    kind: str
+    file_name: str
+    created_at: datetime
