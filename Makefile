@@ -13,7 +13,7 @@ TRAINING  := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) 
 export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help install train run shell serve-prod test lint validate story-test bench audit clean
+.PHONY: help install train run shell serve-prod test test-fast lint validate story-test bench audit clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -48,13 +48,17 @@ validate: install ## Check the training data (rasa data validate)
 story-test: install train ## Run the test stories, failing on any prediction error
 	$(RASA) test core --stories tests/stories --model $(MODEL) --fail-on-prediction-errors --out results/stories
 
-lint: install ## Lint, import order and format (ruff), and the layering of bot/ (tests/test_layering.py)
+lint: install ## Lint, import order and format (ruff), types (mypy), and the layering of bot/
 	$(VENV)/bin/ruff check bot actions addons rasa_sdk_plugins tests scripts
 	$(VENV)/bin/ruff format --check bot actions addons rasa_sdk_plugins tests scripts
+	$(VENV)/bin/mypy bot actions addons rasa_sdk_plugins
 	$(PY) -m pytest -q -p no:cacheprovider tests/test_layering.py
 
 test: lint train validate story-test ## Set up and run every test (lint first: it is the fastest)
 	$(PY) -m pytest
+
+test-fast: lint ## Lint, then the unit tier only: no server, no browser (see README, "Tests")
+	$(PY) -m pytest -m unit
 
 bench: install train ## Benchmark against Rasa's starter bot (about 6 min; results/bench.json)
 	$(PY) tests/benchmarks/bench.py --out results/bench.json

@@ -11,21 +11,21 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.runtime import PlanAction, PlannerAction, last_answer, plan_in_use, status_of, take_text
 from bot import replies
+from bot.guide import Question
 from bot.plans.members import parse_speaker
-from bot.plans.planner import PlanState
 
 ATTRIBUTED = re.compile(r"^[^:\n]{2,80}:\s*\S")
 
 
 def in_question(tracker: Tracker) -> bool:
-    return tracker.active_loop.get("name") == "question_form"
+    return bool(tracker.active_loop.get("name") == "question_form")
 
 
 class _MoveOn(PlanAction):
     """Leaves the current question (answers kept, unanswered ones stay open)."""
 
     @abstractmethod
-    def moved(self, left: PlanState) -> str: ...
+    def moved(self, left: Question, answered: bool) -> str: ...
 
     def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         left = self.planner.state(code)
@@ -33,7 +33,7 @@ class _MoveOn(PlanAction):
             dispatcher.utter_message(text=replies.FINISHED)
             return [SlotSet("plan_status", "finished")]
         state = self.planner.next_question(code)
-        dispatcher.utter_message(text=self.moved(left))
+        dispatcher.utter_message(text=self.moved(left.current, bool(left.answers_here)))
         return [SlotSet("plan_status", status_of(state))]
 
 
@@ -41,20 +41,20 @@ class ActionSkipQuestion(_MoveOn):
     def name(self) -> str:
         return "action_skip_question"
 
-    def moved(self, left: PlanState) -> str:
-        if left.answers_here:
-            return f"Moving on from “{left.current.short}”; its answers are kept."
-        return f"Skipped “{left.current.short}”. It stays open, and the documents mark it as still to be decided."
+    def moved(self, left: Question, answered: bool) -> str:
+        if answered:
+            return f"Moving on from “{left.short}”; its answers are kept."
+        return f"Skipped “{left.short}”. It stays open, and the documents mark it as still to be decided."
 
 
 class ActionNextQuestion(_MoveOn):
     def name(self) -> str:
         return "action_next_question"
 
-    def moved(self, left: PlanState) -> str:
-        if left.answers_here:
+    def moved(self, left: Question, answered: bool) -> str:
+        if answered:
             return "Next question."
-        return f"Moving on. “{left.current.short}” has no answer yet, so it stays open."
+        return f"Moving on. “{left.short}” has no answer yet, so it stays open."
 
 
 class ActionGoBack(PlanAction):

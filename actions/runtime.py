@@ -84,14 +84,18 @@ def plan_in_use(tracker: Tracker) -> str | None:
     created or opened); a device id and the conversation's memory prove nothing. Elsewhere (the
     terminal chat and REST, served on loopback to the operator alone): the conversation's plan."""
     if tracker.get_latest_input_channel() != MEETING_PAGE:
-        return tracker.get_slot("plan_code")
+        return _code(tracker.get_slot("plan_code"))
     verified = message_metadata(tracker).get("plan_code")
     for event in reversed(tracker.events):
         if event.get("event") == "user":
             break
         if event.get("event") == "slot" and event.get("name") == "plan_code":
-            return event.get("value")
-    return verified
+            return _code(event.get("value"))
+    return _code(verified)
+
+
+def _code(value: Any) -> str | None:
+    return str(value) if value else None
 
 
 def message_metadata(tracker: Tracker) -> dict[str, Any]:

@@ -155,8 +155,8 @@ class ActionResumePlan(PlannerAction):
         except PlanNotFound:
             dispatcher.utter_message(text=replies.plan_not_found(code))
             # A mistyped code leaves the plan already open, if any, as it was.
-            still_open = current and current != code
-            return [SlotSet("plan_status", self._status_of_code(current) if still_open else "missing")]
+            still_open = current if current and current != code else None
+            return [SlotSet("plan_status", self._status_of_code(still_open) if still_open else "missing")]
         dispatcher.utter_message(text=replies.plan_resumed(state))
         if state.code == tracker.get_slot("plan_code"):  # already this conversation's plan
             return [SlotSet("plan_status", status_of(state)), SlotSet("asked_question", None)]

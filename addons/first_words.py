@@ -27,7 +27,7 @@ class FirstWordsTokenizer(WhitespaceTokenizer):
         return {**WhitespaceTokenizer.get_default_config(), "max_tokens": 24, "max_token_chars": 40}
 
     def tokenize(self, message: Message, attribute: str) -> list[Token]:
-        tokens = super().tokenize(message, attribute)
+        tokens: list[Token] = super().tokenize(message, attribute)
         if attribute != TEXT:
             return tokens
         longest = self._config["max_token_chars"]

@@ -45,10 +45,10 @@ class RollingSQLTrackerStore(SQLTrackerStore):
     ) -> None:
         url = make_url(host) if host and "://" in host else None
         sqlite_file = url is not None and url.get_backend_name() == "sqlite" and bool(url.database)
-        if sqlite_file:
+        if url is not None and sqlite_file:
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         super().__init__(domain, host=host, **kwargs)
-        if sqlite_file:
+        if url is not None and sqlite_file:
             self._keep_sqlite_open(url)
         self._index_events_by_time()
         self.turns_per_session = int(turns_per_session)
@@ -75,7 +75,7 @@ class RollingSQLTrackerStore(SQLTrackerStore):
         with synchronous=NORMAL commits without waiting for the disk: a crashed process loses
         nothing, a power cut at most the last turns of the conversation's events, never an
         answer (answers are in our own database, which waits for the disk)."""
-        self.engine.dispose()
+        self.engine.dispose()  # type: ignore[has-type]  # Rasa's SQLTrackerStore sets it, untyped
         self.engine = create_engine(url, poolclass=QueuePool, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(self.engine, "connect", _wal_without_waiting_for_the_disk)
         self.sessionmaker = sessionmaker(bind=self.engine)

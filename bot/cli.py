@@ -21,6 +21,7 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import Engine
 
@@ -108,7 +109,7 @@ def show(planner: Planner, code: str) -> str:
 NOT_CONFIRMED, NO_SUCH_PLAN = 1, 2
 
 
-def add_deletion_commands(commands) -> None:
+def add_deletion_commands(commands: Any) -> None:
     delete = commands.add_parser(
         "delete", help="delete a plan completely: answers, members, documents and conversations"
     )
@@ -168,11 +169,11 @@ def delete_command(planner: Planner, store: Engine | None, args: argparse.Namesp
 
 def purge_command(planner: Planner, store: Engine | None, args: argparse.Namespace) -> int:
     older_than = timedelta(days=args.older_than)
-    listed = [
+    described = [
         retention.describe(planner.sessions, planner.exports_dir, store, code)
         for code in retention.inactive_plans(planner.sessions, older_than)
     ]
-    listed = [plan for plan in listed if plan is not None]
+    listed = [plan for plan in described if plan is not None]
     if not listed:
         print(f"No plan has been inactive for more than {plural(args.older_than, 'day')}; nothing to delete.")
         return 0

@@ -125,7 +125,7 @@ class Guide:
         return "; ".join(cited)
 
 
-def _build(cls, raw: Any, where: str, **extra):
+def _build(cls: Any, raw: Any, where: str, **extra: Any) -> Any:
     if not isinstance(raw, dict):
         raise GuideError(f"{where}: expected a mapping")
     allowed = {f.name for f in fields(cls)} - set(extra)

@@ -38,7 +38,7 @@ START_TIMEOUT = 300  # seconds: a Rasa server loads TensorFlow and the model
 class Server:
     role: str
     port: int
-    process: subprocess.Popen
+    process: subprocess.Popen[bytes]
     log: Path
     health: str
 
@@ -47,7 +47,7 @@ class Server:
         return f"{self.role} on port {self.port} (pid {self.process.pid}, log {self.log})"
 
 
-def start(role: str, port: int, command: Sequence[str], env: dict, health: str) -> Server:
+def start(role: str, port: int, command: Sequence[str], env: dict[str, str], health: str) -> Server:
     LOGS.mkdir(exist_ok=True)
     log = LOGS / f"{role.replace(' ', '-')}.log"
     process = subprocess.Popen(
@@ -77,7 +77,7 @@ def wait_until_up(server: Server) -> None:
     raise SystemExit(f"The {server.role} did not answer within {START_TIMEOUT} s; see {server.log}.")
 
 
-def environment(topology: Topology) -> dict:
+def environment(topology: Topology) -> dict[str, str]:
     env = {
         **os.environ,
         **topology.server_environment(),

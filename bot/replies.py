@@ -105,6 +105,8 @@ def reminder_prompt(question: Question, answers_so_far: int) -> str:
 
 
 def went_back(state: PlanState) -> str:
+    if state.current is None:
+        return FINISHED
     count = len(state.answers_here)
     if not count:
         return f"Back to “{state.current.short}”. It has no answers yet."
@@ -188,6 +190,8 @@ def completeness(review: Review, guide: Guide) -> str:
             f"SRO a part in {concern.answer.discipline_matter}."
         )
     for item in review.gaps:
+        if item.question is None:  # a gap always names its question; covered items have none
+            continue
         number = guide.position(item.question.id) + 1
         state = "missing" if item.status == MISSING else f"thin ({item.words} words so far)"
         lines.append(

@@ -62,6 +62,28 @@ def at_once(steps: list) -> tuple[list, list]:
     return results, errors
 
 
+# --- tiers -----------------------------------------------------------------------------
+
+TIER_OF_MODULE = {"test_scale_out": "cluster", "test_benchmark": "bench", "test_launcher": "server"}
+SERVER_FIXTURES = {"assistant", "running"}
+
+
+def pytest_collection_modifyitems(items: list) -> None:
+    """Each test's tier, from what it starts; a test may also name its own (@pytest.mark.server)."""
+    tiers = {"unit", "server", "cluster", "browser", "bench"}
+    for item in items:
+        if any(mark.name in tiers for mark in item.iter_markers()):
+            continue
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if "browser" in fixtures:
+            tier = "browser"
+        elif fixtures & SERVER_FIXTURES:
+            tier = "server"
+        else:
+            tier = TIER_OF_MODULE.get(item.module.__name__.rsplit(".", 1)[-1], "unit")
+        item.add_marker(getattr(pytest.mark, tier))
+
+
 # --- databases -----------------------------------------------------------------------
 
 

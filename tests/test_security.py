@@ -477,6 +477,7 @@ def test_deleting_a_plan_leaves_no_row_of_it_in_either_database(running):
 # --- 9. HTTPS when the page is shared ---------------------------------------------------
 
 
+@pytest.mark.server  # starts the launcher itself
 def test_the_page_is_served_over_tls_when_given_a_certificate(tmp_path):
     certificate, key = tmp_path / "room.crt", tmp_path / "room.key"
     subprocess.run(

@@ -11,7 +11,7 @@ from docx.document import Document as DocumentObject
 from bot.documents.writer import Writer, format_time, new_document, set_header_footer, xml_safe
 from bot.guide import Guide, Question
 from bot.plans.review import COVERED, MISSING, review_plan
-from bot.plans.themes import concerns, themes
+from bot.plans.themes import Theme, concerns, themes
 from bot.plans.views import AnswerView, PlanSnapshot
 
 PARTICIPANT_COLUMNS = ("Name", "Role")
@@ -75,7 +75,7 @@ def build_summary(guide: Guide, plan: PlanSnapshot, now: datetime) -> DocumentOb
     return doc.doc
 
 
-def theme_line(theme) -> str:
+def theme_line(theme: Theme) -> str:
     who = f" ({', '.join(theme.people)})" if theme.people else ""
     return f"{theme.topic}: {theme.answers} answer{'s' if theme.answers != 1 else ''}{who}"
 

@@ -8,7 +8,7 @@ import copy
 import re
 from datetime import datetime
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from docx import Document
 from docx.document import Document as DocumentObject
@@ -60,7 +60,7 @@ class Writer:
         """The template's id for a style name; None for the default style of its type."""
         key = (name, kind)
         if key not in self._style_ids:
-            self._style_ids[key] = self.doc.part.get_style_id(name, kind)
+            self._style_ids[key] = self.doc.part.get_style_id(name, kind)  # type: ignore[no-untyped-call]
         return self._style_ids[key]
 
     def _properties(self, style: str) -> CT_PPr:
@@ -125,7 +125,7 @@ class Writer:
         run.font.highlight_color = WD_COLOR_INDEX.YELLOW
 
 
-def _line_break():
+def _line_break() -> Any:
     run = OxmlElement("w:r")
     run.append(OxmlElement("w:br"))
     return run
@@ -133,7 +133,14 @@ def _line_break():
 
 def _field(paragraph: Paragraph, instruction: str) -> None:
     """A Word field (PAGE, NUMPAGES) that the word processor fills in."""
-    for kind, text in (("begin", None), (None, instruction), ("separate", None), (None, "1"), ("end", None)):
+    parts: tuple[tuple[str | None, str | None], ...] = (
+        ("begin", None),
+        (None, instruction),
+        ("separate", None),
+        (None, "1"),
+        ("end", None),
+    )
+    for kind, text in parts:
         run = paragraph.add_run()
         if kind:
             char = OxmlElement("w:fldChar")
@@ -145,7 +152,7 @@ def _field(paragraph: Paragraph, instruction: str) -> None:
             instr.text = f" {instruction} "
             run._element.append(instr)
         else:
-            run.text = text
+            run.text = text or ""
 
 
 def set_header_footer(doc: DocumentObject, header_text: str, footer_text: str) -> None:

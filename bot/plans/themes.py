@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -16,7 +17,7 @@ class Theme:
     people: tuple[str, ...]
 
 
-def themes(answers: Iterable, minimum: int = 2, limit: int | None = 5) -> list[Theme]:
+def themes(answers: Iterable[Any], minimum: int = 2, limit: int | None = 5) -> list[Theme]:
     """Topics raised in at least `minimum` answers, most-raised first.
 
     `answers` are AnswerViews (anything with .topics and .member_name)."""
@@ -31,6 +32,6 @@ def themes(answers: Iterable, minimum: int = 2, limit: int | None = 5) -> list[T
     return [Theme(t, count[t], tuple(people[t])) for t in ranked[:limit]]
 
 
-def concerns(answers: Sequence, limit: int = 5) -> list[Theme]:
+def concerns(answers: Sequence[Any], limit: int = 5) -> list[Theme]:
     """The topics most raised in answers that voice a worry, across the whole plan."""
     return themes([a for a in answers if a.voices_concern], minimum=1, limit=limit)

@@ -12,14 +12,16 @@ Plain substring search cannot tell "the SRO will not handle dress code violation
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
+from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span, Token
 
 from bot.plans.views import DisciplineFlag
 
 # Routine, non-criminal discipline matters (matched on lemmas and lower-case forms).
-ROUTINE_MATTERS: dict[str, list[list[dict]]] = {
+ROUTINE_MATTERS: dict[str, list[list[dict[str, Any]]]] = {
     "dress code": [
         [{"LOWER": "dress"}, {"LOWER": {"IN": ["code", "codes"]}}],
         [{"LEMMA": "uniform"}],
@@ -114,7 +116,7 @@ RULED_OUT = {"than", "instead", "except"}
 
 
 class DisciplineGuard:
-    def __init__(self, nlp) -> None:
+    def __init__(self, nlp: Language) -> None:
         self.nlp = nlp
         self.matcher = Matcher(nlp.vocab)
         for matter, patterns in ROUTINE_MATTERS.items():

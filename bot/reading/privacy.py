@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.tokens import Doc
 
@@ -22,7 +23,7 @@ _DATE = (
     r"(?:\d{1,2}/\d{1,2}/\d{2,4}|\d{4}-\d{2}-\d{2}|"
     r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.? \d{1,2},? \d{4})"
 )
-IDENTIFIER_PATTERNS: dict[str, re.Pattern] = {
+IDENTIFIER_PATTERNS: dict[str, re.Pattern[str]] = {
     "email": re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b"),
     "phone": re.compile(r"(?:\(\d{3}\) ?|\b\d{3}[-.])\d{3}[-.]\d{4}\b"),
     # Only a date introduced as a birth date: meeting and effective dates are not private.
@@ -93,7 +94,7 @@ NOT_PERSONAL = {
 
 
 class PrivacyScreen:
-    def __init__(self, nlp) -> None:
+    def __init__(self, nlp: Language) -> None:
         self.nlp = nlp
         # The recogniser misses some names; two or three capitalised proper nouns in a row
         # ("Oluwaseun Adeyemi") are read as a name too, unless a word says it is a body or place.

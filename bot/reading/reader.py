@@ -11,6 +11,8 @@ import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
+from spacy.language import Language
+
 from bot.plans.views import PersonalItem, Reading
 from bot.reading.discipline import DisciplineGuard
 from bot.reading.privacy import PrivacyScreen
@@ -64,7 +66,7 @@ class TakingTurns:
 
 
 class AnswerReader:
-    def __init__(self, nlp) -> None:
+    def __init__(self, nlp: Language) -> None:
         self.nlp = nlp
         self.discipline = DisciplineGuard(nlp)
         self.privacy = PrivacyScreen(nlp)

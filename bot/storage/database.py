@@ -7,10 +7,11 @@ import fcntl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine, event, inspect
 from sqlalchemy import text as sql
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.engine.url import make_url
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import QueuePool
@@ -34,7 +35,7 @@ def make_engine(database_url: str) -> Engine:
 
 def safe_url(database_url: str) -> str:
     """The URL without its password, for messages and logs."""
-    return make_url(database_url).render_as_string(hide_password=True)
+    return str(make_url(database_url).render_as_string(hide_password=True))
 
 
 def ensure_database(database_url: str) -> bool:
@@ -57,7 +58,7 @@ def ensure_database(database_url: str) -> bool:
         admin.dispose()
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets the CLI read while the action server writes; foreign keys are off by default.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -93,7 +94,7 @@ def migrate(engine: Engine, revision: str = "head") -> str:
         return MigrationContext.configure(connection).get_current_revision() or ""
 
 
-def _revision_of_tables(connection) -> str:
+def _revision_of_tables(connection: Connection) -> str:
     """The revision that tables made without Alembic (create_all, before migrations) match."""
 
     def columns(table: str) -> set[str]:

@@ -4,11 +4,12 @@ and export records."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Any
 
 from sqlalchemy import JSON, Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import declarative_base, relationship
 
-Base = declarative_base()
+Base: Any = declarative_base()
 # Name columns are wider than the names typed (MAX_NAME_LENGTH in bot/plans/views.py), as migration
 # 0001 made them.
 NAME_WIDTH = 200

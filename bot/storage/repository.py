@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any, cast
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
@@ -33,13 +34,13 @@ def answer_view(answer: Answer) -> AnswerView:
     )
 
 
-def _items(stored: list | None) -> tuple[PersonalItem, ...] | None:
+def _items(stored: list[list[Any]] | None) -> tuple[PersonalItem, ...] | None:
     if stored is None:
         return None
     return tuple(PersonalItem(text, kind, start, end) for kind, start, end, text in stored)
 
 
-def stored_items(items: Iterable[PersonalItem]) -> list[list]:
+def stored_items(items: Iterable[PersonalItem]) -> list[list[Any]]:
     return [[i.kind, i.start, i.end, i.text] for i in items]
 
 
@@ -68,7 +69,7 @@ def find_plan(s: Session, code: str, lock: bool = False) -> Plan | None:
             .values(updated_at=utc_now())
             .execution_options(synchronize_session=False)
         )
-    return s.execute(select(Plan).where(Plan.code == code)).scalar_one_or_none()
+    return cast(Plan | None, s.execute(select(Plan).where(Plan.code == code)).scalar_one_or_none())
 
 
 def free_code(s: Session) -> str:
@@ -169,9 +170,15 @@ def get_answer(s: Session, plan: Plan, answer_id: int) -> Answer | None:
 
 
 def latest_answer(s: Session, plan: Plan) -> Answer | None:
-    return s.execute(
-        select(Answer).where(Answer.plan_id == plan.id).order_by(Answer.created_at.desc(), Answer.id.desc()).limit(1)
-    ).scalar_one_or_none()
+    return cast(
+        Answer | None,
+        s.execute(
+            select(Answer)
+            .where(Answer.plan_id == plan.id)
+            .order_by(Answer.created_at.desc(), Answer.id.desc())
+            .limit(1)
+        ).scalar_one_or_none(),
+    )
 
 
 def answers_to(s: Session, plan: Plan, question_ids: Iterable[str]) -> list[Answer]:

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any, cast
 
 from sqlalchemy import column, create_engine, delete, func, inspect, select, table, update
 from sqlalchemy.engine import Engine
@@ -91,11 +92,11 @@ def _what_to_delete(s: Session, plan: Plan, exports_dir: Path, store: Engine | N
     )
 
 
-def _count(s: Session, counted, condition) -> int:
-    return s.execute(select(func.count(counted)).where(condition)).scalar_one()
+def _count(s: Session, counted: Any, condition: Any) -> int:
+    return int(s.execute(select(func.count(counted)).where(condition)).scalar_one())
 
 
-def _answer_ids(plan_id: int):
+def _answer_ids(plan_id: int) -> Any:
     return select(Answer.id).where(Answer.plan_id == plan_id)
 
 
@@ -145,7 +146,7 @@ def _hold(s: Session, code: str, inactive_before: datetime | None) -> Plan | Non
         held = held.where(Plan.updated_at < inactive_before)
     if s.execute(held.execution_options(synchronize_session=False)).rowcount == 0:
         return None
-    return s.execute(select(Plan).where(Plan.code == code)).scalar_one()
+    return cast(Plan, s.execute(select(Plan).where(Plan.code == code)).scalar_one())
 
 
 def _delete_rows(s: Session, plan_id: int) -> None:

@@ -13,7 +13,7 @@ import secrets
 import time
 from dataclasses import dataclass
 
-from limits import parse
+from limits import RateLimitItem, parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
@@ -94,7 +94,7 @@ class Allowance:
             )
         return slowed, None
 
-    def _wait(self, rule, *identifiers: str) -> int:
+    def _wait(self, rule: RateLimitItem, *identifiers: str) -> int:
         reset, _ = self.counter.get_window_stats(rule, *identifiers)
         return max(1, int(reset - time.time()))
 

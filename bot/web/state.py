@@ -7,6 +7,7 @@ from typing import Any
 from bot.documents.mou import draft_section
 from bot.documents.writer import format_time
 from bot.plans.planner import Planner
+from bot.plans.views import ExportView
 
 PageState = dict[str, Any]
 
@@ -24,7 +25,7 @@ def page_state(planner: Planner, code: str) -> PageState:
         preview_section = guide.section(guide.question(question.feeds[0]).section_id)
     answers = plan.answers_to(question.id) if question else []
     exports = planner.exports(code)
-    latest = {}
+    latest: dict[str, ExportView] = {}
     for record in exports:
         latest.setdefault(record.kind, record)
     last_change = max((a.updated_at for a in plan.answers), default=plan.created_at)
@@ -39,7 +40,7 @@ def page_state(planner: Planner, code: str) -> PageState:
             "short": question.short,
             "text": question.text,
             "options": list(question.options),
-            "section": section.title,
+            "section": section.title if section else "",
         },
         "progress": {
             "answered": progress.answered,
