@@ -9,6 +9,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import slots
 from actions.runtime import PlanAction, PlannerAction, last_answer, plan_in_use, status_of, take_text
 from bot import replies
 from bot.guide import Question
@@ -31,10 +32,10 @@ class _MoveOn(PlanAction):
         left = self.planner.state(code)
         if left.current is None:
             dispatcher.utter_message(text=replies.FINISHED)
-            return [SlotSet("plan_status", "finished")]
+            return [SlotSet(slots.PLAN_STATUS, "finished")]
         state = self.planner.next_question(code)
         dispatcher.utter_message(text=self.moved(left.current, bool(left.answers_here)))
-        return [SlotSet("plan_status", status_of(state))]
+        return [SlotSet(slots.PLAN_STATUS, status_of(state))]
 
 
 class ActionSkipQuestion(_MoveOn):
@@ -62,7 +63,7 @@ class ActionGoBack(PlanAction):
         return "action_go_back"
 
     def without_plan(self) -> list[EventType]:
-        return [SlotSet("plan_status", "missing")]
+        return [SlotSet(slots.PLAN_STATUS, "missing")]
 
     def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         before = self.planner.state(code).current
@@ -71,7 +72,7 @@ class ActionGoBack(PlanAction):
             dispatcher.utter_message(text="This is the first question; there is nothing before it.")
         else:
             dispatcher.utter_message(text=replies.went_back(state))
-        return [SlotSet("plan_status", status_of(state))]
+        return [SlotSet(slots.PLAN_STATUS, status_of(state))]
 
 
 class ActionRepeatQuestion(PlanAction):
@@ -82,7 +83,7 @@ class ActionRepeatQuestion(PlanAction):
         if in_question(tracker):
             # The form asks again straight after this action; forgetting that the
             # question was asked makes it read the whole question.
-            return [SlotSet("asked_question", None)]
+            return [SlotSet(slots.ASKED_QUESTION, None)]
         state = self.planner.state(code)
         if state.current is None:
             dispatcher.utter_message(text=replies.FINISHED)
@@ -133,9 +134,9 @@ class ActionChangeAnswer(PlanAction):
         if tracker.active_loop_name == "question_form":
             # The form speaks next: its prompt becomes this request (validate_question_form
             # leaves it there until the new wording arrives or the change is cancelled).
-            return [SlotSet("revising_answer_id", float(answer.id)), SlotSet("question_prompt", prompt)]
+            return [SlotSet(slots.REVISING_ANSWER_ID, float(answer.id)), SlotSet(slots.QUESTION_PROMPT, prompt)]
         dispatcher.utter_message(text=prompt)
-        return [SlotSet("revising_answer_id", float(answer.id))]
+        return [SlotSet(slots.REVISING_ANSWER_ID, float(answer.id))]
 
 
 class ActionCancelChange(PlannerAction):
@@ -143,9 +144,9 @@ class ActionCancelChange(PlannerAction):
         return "action_cancel_change"
 
     def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-        if tracker.get_slot("revising_answer_id"):
+        if tracker.get_slot(slots.REVISING_ANSWER_ID):
             dispatcher.utter_message(text="Kept the answer as it was.")
-            return [SlotSet("revising_answer_id", None)]
+            return [SlotSet(slots.REVISING_ANSWER_ID, None)]
         dispatcher.utter_message(text="There is nothing to cancel.")
         return []
 
@@ -175,7 +176,7 @@ class ActionPause(PlannerAction):
     def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         code = plan_in_use(tracker)
         dispatcher.utter_message(text=replies.paused(code) if code else replies.NO_PLAN)
-        return [SlotSet("asked_question", None)]
+        return [SlotSet(slots.ASKED_QUESTION, None)]
 
 
 class ActionHelp(PlannerAction):
@@ -208,11 +209,11 @@ class ActionSetSpeaker(PlannerAction):
         code = plan_in_use(tracker)
         if person is None and code and ATTRIBUTED.match(text):
             # "Ms. Ortiz: we agree" names its speaker but is an answer: keep it as one.
-            slots = take_text(self.planner, code, text, tracker, dispatcher, stray=not in_question(tracker))
-            return [SlotSet(name, value) for name, value in slots.items()]
+            taken = take_text(self.planner, code, text, tracker, dispatcher, stray=not in_question(tracker))
+            return [SlotSet(name, value) for name, value in taken.items()]
         if person is None:
             dispatcher.utter_message(text="Who is speaking? Say, for example, “Ms. Ortiz speaks next”.")
             return []
         member = self.planner.add_member(code, person) if code else person
         dispatcher.utter_message(text=replies.speaker_set(member.name, member.role))
-        return [SlotSet("speaker", member.name)]
+        return [SlotSet(slots.SPEAKER, member.name)]

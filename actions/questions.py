@@ -13,12 +13,13 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 
+from actions import slots
 from actions.runtime import DomainDict, PlanAction, UsesPlanner, plan_in_use, take_text
 from bot import replies
 from bot.plans.planner import PlanNotFound
 
 # The form's slots that take the committee's text: an answer, or the new wording of one.
-TEXT_SLOTS = ("answer", "new_wording")
+TEXT_SLOTS = (slots.ANSWER, slots.NEW_WORDING)
 
 
 class ValidateQuestionForm(UsesPlanner, FormValidationAction):
@@ -57,8 +58,8 @@ class ValidateQuestionForm(UsesPlanner, FormValidationAction):
         except PlanNotFound:
             dispatcher.utter_message(text=replies.plan_not_found(code))
             return events + [
-                SlotSet("plan_code", None),
-                SlotSet("plan_status", "missing"),
+                SlotSet(slots.PLAN_CODE, None),
+                SlotSet(slots.PLAN_STATUS, "missing"),
                 SlotSet(REQUESTED_SLOT, None),
             ]
 
@@ -66,26 +67,26 @@ class ValidateQuestionForm(UsesPlanner, FormValidationAction):
         self, code: str, typed: str | None, dispatcher: CollectingDispatcher, tracker: Tracker
     ) -> list[EventType]:
         events: list[EventType] = []
-        revising = tracker.get_slot("revising_answer_id")
+        revising = tracker.get_slot(slots.REVISING_ANSWER_ID)
         position = self.planner.position(code)
         if position.current is not None and typed is not None:
-            slots = take_text(self.planner, code, typed, tracker, dispatcher)
-            events += [SlotSet(name, value) for name, value in slots.items()]
-            revising = slots.get("revising_answer_id", revising)
+            taken = take_text(self.planner, code, typed, tracker, dispatcher)
+            events += [SlotSet(name, value) for name, value in taken.items()]
+            revising = taken.get(slots.REVISING_ANSWER_ID, revising)
             position = self.planner.position(code)  # another member may have moved the plan on
         question = position.current
         if question is None:  # nothing left to ask: the form ends, action_finish_plan speaks
             return events + [SlotSet(REQUESTED_SLOT, None)]
-        events += [SlotSet("asked_question", question.id), SlotSet("plan_status", "open")]
+        events += [SlotSet(slots.ASKED_QUESTION, question.id), SlotSet(slots.PLAN_STATUS, "open")]
         if revising:
             # action_change_answer left its request for the new wording in question_prompt;
             # until it comes, or "cancel", every message is taken as that wording.
-            return events + [SlotSet(REQUESTED_SLOT, "new_wording")]
-        if tracker.get_slot("asked_question") == question.id:
+            return events + [SlotSet(REQUESTED_SLOT, slots.NEW_WORDING)]
+        if tracker.get_slot(slots.ASKED_QUESTION) == question.id:
             prompt = replies.reminder_prompt(question, position.answers_here)
         else:  # new to this conversation, or asked to be repeated: read it in full
             prompt = replies.question_prompt(self.planner.guide, question, position.answers_here)
-        return events + [SlotSet(REQUESTED_SLOT, "answer"), SlotSet("question_prompt", prompt)]
+        return events + [SlotSet(REQUESTED_SLOT, slots.ANSWER), SlotSet(slots.QUESTION_PROMPT, prompt)]
 
 
 def replying_to_a_message(tracker: Tracker) -> bool:
@@ -116,7 +117,11 @@ class ActionFinishPlan(PlanAction):
         dispatcher.utter_message(text=replies.finished(self.planner.progress(code), files))
         dispatcher.utter_message(text=replies.completeness(self.planner.review(code), self.planner.guide))
         # A reply that arrived as the plan ended must not pre-fill the next question.
-        return [SlotSet("plan_status", "finished"), SlotSet("asked_question", None), SlotSet("answer", None)]
+        return [
+            SlotSet(slots.PLAN_STATUS, "finished"),
+            SlotSet(slots.ASKED_QUESTION, None),
+            SlotSet(slots.ANSWER, None),
+        ]
 
 
 class ActionTakeAnswer(PlanAction):
@@ -127,5 +132,5 @@ class ActionTakeAnswer(PlanAction):
 
     def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         text = tracker.latest_message.get("text") or ""
-        slots = take_text(self.planner, code, text, tracker, dispatcher, stray=True)
-        return [SlotSet(name, value) for name, value in slots.items()]
+        taken = take_text(self.planner, code, text, tracker, dispatcher, stray=True)
+        return [SlotSet(name, value) for name, value in taken.items()]

@@ -7,6 +7,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import slots
 from actions.runtime import PlanAction, last_answer, status_of
 from bot import replies
 from bot.plans.planner import AnswerRejected
@@ -30,18 +31,18 @@ class ActionGoToGap(PlanAction):
         return "action_go_to_gap"
 
     def without_plan(self) -> list[EventType]:
-        return [SlotSet("plan_status", "missing")]
+        return [SlotSet(slots.PLAN_STATUS, "missing")]
 
     def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         stop = self.planner.review(code).first_stop()
         if stop is None:
             dispatcher.utter_message(text="The review found nothing missing, so there is no gap to go to.")
-            return [SlotSet("plan_status", status_of(self.planner.state(code)))]
+            return [SlotSet(slots.PLAN_STATUS, status_of(self.planner.state(code)))]
         state = self.planner.go_to(code, stop.id)
         number = self.planner.guide.position(stop.id) + 1
         dispatcher.utter_message(text=f"Going to question {number}, “{stop.short}”.")
         # Forget the last question asked, so that this one is read out in full.
-        return [SlotSet("plan_status", status_of(state)), SlotSet("asked_question", None)]
+        return [SlotSet(slots.PLAN_STATUS, status_of(state)), SlotSet(slots.ASKED_QUESTION, None)]
 
 
 class ActionKeepAnswer(PlanAction):

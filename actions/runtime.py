@@ -17,6 +17,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import slots
 from bot import replies
 from bot.plans.planner import AnswerRejected, NoOpenQuestion, Planner, PlanNotFound, PlanState
 from bot.plans.views import AnswerView
@@ -66,7 +67,7 @@ class PlanAction(PlannerAction):
             return self.with_plan(code, dispatcher, tracker)
         except PlanNotFound:
             dispatcher.utter_message(text=replies.plan_not_found(code))
-            return [SlotSet("plan_code", None), SlotSet("plan_status", "missing")]
+            return [SlotSet(slots.PLAN_CODE, None), SlotSet(slots.PLAN_STATUS, "missing")]
 
     def without_plan(self) -> list[EventType]:
         return []
@@ -84,12 +85,12 @@ def plan_in_use(tracker: Tracker) -> str | None:
     created or opened); a device id and the conversation's memory prove nothing. Elsewhere (the
     terminal chat and REST, served on loopback to the operator alone): the conversation's plan."""
     if tracker.get_latest_input_channel() != MEETING_PAGE:
-        return _code(tracker.get_slot("plan_code"))
+        return _code(tracker.get_slot(slots.PLAN_CODE))
     verified = message_metadata(tracker).get("plan_code")
     for event in reversed(tracker.events):
         if event.get("event") == "user":
             break
-        if event.get("event") == "slot" and event.get("name") == "plan_code":
+        if event.get("event") == "slot" and event.get("name") == slots.PLAN_CODE:
             return _code(event.get("value"))
     return _code(verified)
 
@@ -109,7 +110,7 @@ def message_metadata(tracker: Tracker) -> dict[str, Any]:
 
 def last_answer(planner: Planner, code: str, tracker: Tracker) -> AnswerView | None:
     """The answer this conversation gave or changed last (else the plan's latest)."""
-    last_id = tracker.get_slot("last_answer_id")
+    last_id = tracker.get_slot(slots.LAST_ANSWER_ID)
     return planner.last_answer(code, int(last_id) if last_id else None)
 
 
@@ -128,14 +129,14 @@ def take_text(
     """Store what the committee typed: as new wording of the answer being changed, or as a
     new answer to the current question. Returns the slots to set. The answer is committed
     before this returns, so before the bot replies."""
-    revising = tracker.get_slot("revising_answer_id")
+    revising = tracker.get_slot(slots.REVISING_ANSWER_ID)
     try:
         if revising:
             answer = planner.revise_answer(code, int(revising), text)
             for said in [replies.answer_revised(answer), *replies.warnings(answer)]:
                 dispatcher.utter_message(text=said)
-            return {"revising_answer_id": None, "last_answer_id": float(answer.id)}
-        speaker = message_metadata(tracker).get("speaker") or tracker.get_slot("speaker")
+            return {slots.REVISING_ANSWER_ID: None, slots.LAST_ANSWER_ID: float(answer.id)}
+        speaker = message_metadata(tracker).get("speaker") or tracker.get_slot(slots.SPEAKER)
         recorded = planner.record_answer(code, text, speaker)
     except AnswerRejected as rejection:
         dispatcher.utter_message(text=str(rejection))
@@ -146,4 +147,4 @@ def take_text(
     say = replies.stray_answer_saved if stray else replies.answer_saved
     for said in [say(recorded), *replies.warnings(recorded.answer)]:
         dispatcher.utter_message(text=said)
-    return {"last_answer_id": float(recorded.answer.id)}
+    return {slots.LAST_ANSWER_ID: float(recorded.answer.id)}

@@ -9,25 +9,26 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
+from actions import slots
 from actions.runtime import MEETING_PAGE, DomainDict, PlannerAction, message_metadata, plan_in_use, status_of
 from bot import replies
 from bot.plans.codes import find_code
 from bot.plans.planner import PlanNotFound, PlanRefused, members_in
 from bot.plans.views import MAX_NAME_LENGTH
 
-SETUP_SLOTS = ("school_partner", "agency_partner", "members_text")
+SETUP_SLOTS = (slots.SCHOOL_PARTNER, slots.AGENCY_PARTNER, slots.MEMBERS_TEXT)
 NOBODY_YET = {"none", "no", "nobody", "skip", "later", "n/a", "na", "-"}
 
 
 def conversation_reset(code: str, status: str) -> list[EventType]:
     """A conversation moving to a plan forgets what belonged to the previous one."""
     return [
-        SlotSet("plan_code", code),
-        SlotSet("plan_status", status),
-        SlotSet("asked_question", None),
-        SlotSet("last_answer_id", None),
-        SlotSet("revising_answer_id", None),
-        SlotSet("answer", None),
+        SlotSet(slots.PLAN_CODE, code),
+        SlotSet(slots.PLAN_STATUS, status),
+        SlotSet(slots.ASKED_QUESTION, None),
+        SlotSet(slots.LAST_ANSWER_ID, None),
+        SlotSet(slots.REVISING_ANSWER_ID, None),
+        SlotSet(slots.ANSWER, None),
     ]
 
 
@@ -52,25 +53,25 @@ class ValidatePlanSetupForm(FormValidationAction):
     def validate_school_partner(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return {"school_partner": self._partner(value, "school or district", dispatcher)}
+        return {slots.SCHOOL_PARTNER: self._partner(value, "school or district", dispatcher)}
 
     def validate_agency_partner(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return {"agency_partner": self._partner(value, "law enforcement agency", dispatcher)}
+        return {slots.AGENCY_PARTNER: self._partner(value, "law enforcement agency", dispatcher)}
 
     def validate_members_text(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         if value is None:
-            return {"members_text": None}
+            return {slots.MEMBERS_TEXT: None}
         text = str(value).strip()
         try:
             members_in(text)
         except PlanRefused as refusal:
             dispatcher.utter_message(text=str(refusal))
-            return {"members_text": None}
-        return {"members_text": "" if text.casefold().strip(".!") in NOBODY_YET else text}
+            return {slots.MEMBERS_TEXT: None}
+        return {slots.MEMBERS_TEXT: "" if text.casefold().strip(".!") in NOBODY_YET else text}
 
 
 def new_plans_allowed(tracker: Tracker) -> bool:
@@ -110,9 +111,9 @@ class ActionCreatePlan(PlannerAction):
             return [SlotSet(slot, None) for slot in SETUP_SLOTS]
         try:
             state = self.planner.create_plan(
-                tracker.get_slot("school_partner") or "",
-                tracker.get_slot("agency_partner") or "",
-                tracker.get_slot("members_text") or "",
+                tracker.get_slot(slots.SCHOOL_PARTNER) or "",
+                tracker.get_slot(slots.AGENCY_PARTNER) or "",
+                tracker.get_slot(slots.MEMBERS_TEXT) or "",
                 with_key=False,
             )
         except PlanRefused as refusal:
@@ -120,11 +121,12 @@ class ActionCreatePlan(PlannerAction):
             return [SlotSet(slot, None) for slot in SETUP_SLOTS]
         on_page = tracker.get_latest_input_channel() == MEETING_PAGE
         dispatcher.utter_message(text=replies.plan_created(state, key_on_page=on_page))
-        # The meeting page's channel gives the plan its key on seeing this payload and hands
-        # the key to the page alone: stored conversations never hold it.
-        dispatcher.utter_message(json_message={"plan_created": {"code": state.code}})
+        if on_page:
+            # The meeting page's channel gives the plan its key on seeing this payload and hands
+            # the key to the page alone: stored conversations never hold it. Nothing else reads it.
+            dispatcher.utter_message(json_message={"plan_created": {"code": state.code}})
         return conversation_reset(state.code, "open") + [
-            SlotSet("speaker", None),
+            SlotSet(slots.SPEAKER, None),
             *[SlotSet(slot, None) for slot in SETUP_SLOTS],
         ]
 
@@ -142,24 +144,24 @@ class ActionResumePlan(PlannerAction):
             # The page checked the key for one plan; it may open that plan and no other.
             if said and said != current:
                 dispatcher.utter_message(text=replies.OTHER_PLAN_ON_PAGE)
-                return [SlotSet("plan_status", self._status_of_code(current) if current else "missing")]
+                return [SlotSet(slots.PLAN_STATUS, self._status_of_code(current) if current else "missing")]
             said = current
         code = said or current
         if not code:
             dispatcher.utter_message(
                 text="Which plan? Say “resume” followed by your plan code, for example “resume MAPLE-417”."
             )
-            return [SlotSet("plan_status", "missing")]
+            return [SlotSet(slots.PLAN_STATUS, "missing")]
         try:
             state = self.planner.state(code)
         except PlanNotFound:
             dispatcher.utter_message(text=replies.plan_not_found(code))
             # A mistyped code leaves the plan already open, if any, as it was.
             still_open = current if current and current != code else None
-            return [SlotSet("plan_status", self._status_of_code(still_open) if still_open else "missing")]
+            return [SlotSet(slots.PLAN_STATUS, self._status_of_code(still_open) if still_open else "missing")]
         dispatcher.utter_message(text=replies.plan_resumed(state))
-        if state.code == tracker.get_slot("plan_code"):  # already this conversation's plan
-            return [SlotSet("plan_status", status_of(state)), SlotSet("asked_question", None)]
+        if state.code == tracker.get_slot(slots.PLAN_CODE):  # already this conversation's plan
+            return [SlotSet(slots.PLAN_STATUS, status_of(state)), SlotSet(slots.ASKED_QUESTION, None)]
         return conversation_reset(state.code, status_of(state))
 
     def _status_of_code(self, code: str) -> str:

@@ -28,6 +28,7 @@ from sqlalchemy.engine import Engine
 from bot import replies
 from bot.plans import codes
 from bot.plans.planner import Planner, PlanNotFound
+from bot.plans.text import capitalised, plural
 from bot.settings import Settings, Topology
 from bot.storage import database, retention
 from bot.storage.retention import PlanToDelete
@@ -100,7 +101,7 @@ def show(planner: Planner, code: str) -> str:
         answers = plan.answers_to(question.id)
         if answers:
             lines.append(f"\n{question.short}:")
-            lines += [f"  • {a.member_name or 'Committee'}: {replies.excerpt(a.text)}" for a in answers]
+            lines += [f"  • {capitalised(a.speaker)}: {replies.excerpt(a.text)}" for a in answers]
     return "\n".join(lines)
 
 
@@ -243,7 +244,3 @@ def what_goes(plan: PlanToDelete, exports_dir: Path) -> str:
         f"    {plural(len(plan.export_files), 'exported file')} in {exports_dir}; "
         f"{plural(len(plan.conversations), 'conversation')} in the conversation store"
     )
-
-
-def plural(count: int, thing: str) -> str:
-    return f"{count} {thing}" if count == 1 else f"{count} {thing}s"

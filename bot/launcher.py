@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import socket
 import ssl
 import subprocess
 import sys
@@ -25,10 +26,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.plans.text import plural
 from bot.settings import LOOPBACK, PROJECT_ROOT, Topology
 from bot.storage import database
 
 RASA = Path(sys.executable).with_name("rasa")
+QUIET_RASA = PROJECT_ROOT / "scripts" / "rasa-quiet"
 MODEL = PROJECT_ROOT / "models" / "planner.tar.gz"
 LOGS = PROJECT_ROOT / "var"
 START_TIMEOUT = 300  # seconds: a Rasa server loads TensorFlow and the model
@@ -48,6 +51,12 @@ class Server:
 
 
 def start(role: str, port: int, command: Sequence[str], env: dict[str, str], health: str) -> Server:
+    if port_taken(port):
+        # Else the health check could find the other server and take it for this one.
+        raise SystemExit(
+            f"Port {port} is already in use, so the {role} cannot start: another assistant may still be "
+            f"running (`ss -ltnp | grep {port}` shows which process). Stop it, or set PORT and ACTION_PORT."
+        )
     LOGS.mkdir(exist_ok=True)
     log = LOGS / f"{role.replace(' ', '-')}.log"
     process = subprocess.Popen(
@@ -59,6 +68,11 @@ def start(role: str, port: int, command: Sequence[str], env: dict[str, str], hea
         start_new_session=True,
     )
     return Server(role, port, process, log, health)
+
+
+def port_taken(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex((LOOPBACK, port)) == 0
 
 
 def wait_until_up(server: Server) -> None:
@@ -84,6 +98,8 @@ def environment(topology: Topology) -> dict[str, str]:
         "RASA_TELEMETRY_ENABLED": "false",
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
         "PYTHONWARNINGS": "ignore",
+        # TensorFlow's C++ start-up lines (no GPU, CPU instructions) mean nothing to a facilitator.
+        "TF_CPP_MIN_LOG_LEVEL": "3",
     }
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))
     return env
@@ -136,8 +152,20 @@ def launch(topology: Topology, shell: bool = False) -> int:
             print("Type “start a new plan” to begin, “help” for what you can say, /stop to leave.")
             # The terminal chat is the operator's: its REST channel stays on loopback, whatever HOST says.
             shell_env = {**rasa_env, "ACTION_SERVER_URL": action_url(topology, topology.action_port)}
+            # scripts/rasa-quiet: Rasa's command line without libraries' warnings; --quiet: without
+            # Rasa's log; --port: Rasa's shell takes 5005 otherwise.
+            shell_args = ["--quiet", "--port", str(topology.port), "--interface", LOOPBACK]
             return subprocess.run(
-                [str(RASA), "shell", "--model", str(MODEL), "--endpoints", "endpoints.yml", "--interface", LOOPBACK],
+                [
+                    sys.executable,
+                    str(QUIET_RASA),
+                    "shell",
+                    "--model",
+                    str(MODEL),
+                    "--endpoints",
+                    "endpoints.yml",
+                    *shell_args,
+                ],
                 cwd=PROJECT_ROOT,
                 env=shell_env,
             ).returncode
@@ -178,7 +206,7 @@ def launch(topology: Topology, shell: bool = False) -> int:
                 )
             )
         servers += replicas
-        print(f"Starting {len(replicas)} Rasa server{'s' if len(replicas) > 1 else ''} (about 20 s)...")
+        print(f"Starting {plural(len(replicas), 'Rasa server')} (about 20 s)...")
         for server in replicas:
             wait_until_up(server)
         print()
@@ -264,7 +292,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--production", action="store_true", help="PostgreSQL, Redis and several servers (defaults in bot/settings.py)"
     )
     args = parser.parse_args(argv)
+    # A service manager's SIGTERM and a closed terminal's SIGHUP stop the servers as Ctrl-C does:
+    # they run in sessions of their own, so nothing else would stop them.
     signal.signal(signal.SIGTERM, interrupt)
+    signal.signal(signal.SIGHUP, interrupt)
     return launch(Topology.from_environment(production=args.production), shell=args.shell)
 
 

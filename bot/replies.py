@@ -9,6 +9,7 @@ from bot.documents.exports import ExportedFiles
 from bot.guide import Guide, Question
 from bot.plans.planner import PlanState, Progress, RecordedAnswer
 from bot.plans.review import MISSING, Review
+from bot.plans.text import capitalised, plural
 from bot.plans.views import AnswerView
 
 REVIEW_EXCERPT = 400  # characters of each answer shown in chat; documents carry it all
@@ -91,9 +92,7 @@ def question_prompt(guide: Guide, question: Question, answers_so_far: int = 0) -
     lines.append(question.text)
     lines += [f"  {index}. {option}" for index, option in enumerate(question.options, 1)]
     if answers_so_far:
-        lines.append(
-            f"({answers_so_far} answer{'s' if answers_so_far != 1 else ''} so far: say “review” to hear them.)"
-        )
+        lines.append(f"({plural(answers_so_far, 'answer')} so far: say “review” to hear them.)")
     return "\n".join(lines)
 
 
@@ -117,9 +116,8 @@ def went_back(state: PlanState) -> str:
 
 
 def answer_saved(recorded: RecordedAnswer) -> str:
-    who = recorded.answer.member_name or "the committee"
-    count = recorded.answers_on_question
-    return f"Saved {who}'s answer ({count} answer{'s' if count != 1 else ''} on this question)."
+    count = plural(recorded.answers_on_question, "answer")
+    return f"Saved {recorded.answer.speaker}'s answer ({count} on this question)."
 
 
 def answer_revised(answer: AnswerView) -> str:
@@ -203,7 +201,7 @@ def completeness(review: Review, guide: Guide) -> str:
 
 
 def revise_prompt(answer: AnswerView, guide: Guide) -> str:
-    who = answer.member_name or "the committee"
+    who = answer.speaker
     question = guide.question(answer.question_id)
     return (
         f"The last answer ({who}, on “{question.short}”) reads:\n“{excerpt(answer.text)}”\n"
@@ -228,14 +226,13 @@ def review(guide: Guide, question: Question, by_question: dict[str, list[AnswerV
         lines.append(f"Elsewhere in {section.title}:")
         for other in others:
             count = len(by_question.get(other.id, []))
-            lines.append(f"  {other.short}: {count} answer{'s' if count != 1 else ''}")
+            lines.append(f"  {other.short}: {plural(count, 'answer')}")
     return "\n".join(lines)
 
 
 def _answer_lines(answers: Iterable[AnswerView]) -> list[str]:
     return [
-        f"  • {a.member_name or 'Committee'}: {excerpt(a.text)}" + (" (revised)" if a.was_revised else "")
-        for a in answers
+        f"  • {capitalised(a.speaker)}: {excerpt(a.text)}" + (" (revised)" if a.was_revised else "") for a in answers
     ]
 
 

@@ -64,8 +64,9 @@ def test_creating_a_plan_sets_its_code_and_clears_setup(planner):
     slots = {"school_partner": "Lincoln USD", "agency_partner": "Lincoln PD", "members_text": "Sam Green, parent"}
     messages, events = run(ActionCreatePlan(planner), tracker(slots))
     code = planner.list_plans()[0].code
-    # The key is made later, by the channel that shows it: no reply, stored or not, carries one.
-    assert messages == [replies.plan_created(planner.state(code), key_on_page=False), {"plan_created": {"code": code}}]
+    # The key is made later, by the channel that shows it: no reply, stored or not, carries one;
+    # outside the meeting page there is no payload either (the terminal chat would print it raw).
+    assert messages == [replies.plan_created(planner.state(code), key_on_page=False)]
     assert "python -m bot key" in messages[0]
     key = planner.issue_key(code)
     assert key and planner.has_access(code, key) and not planner.has_access(code, key + "x")
@@ -82,6 +83,15 @@ def test_creating_a_plan_sets_its_code_and_clears_setup(planner):
         SlotSet("agency_partner", None),
         SlotSet("members_text", None),
     ]
+
+
+def test_on_the_meeting_page_a_new_plan_is_announced_to_its_channel(planner):
+    slots = {"school_partner": "Lincoln USD", "agency_partner": "Lincoln PD", "members_text": ""}
+    events = [{"event": "user", "text": "nobody", "input_channel": "meeting", "metadata": {"plan_code": None}}]
+    messages, _ = run(ActionCreatePlan(planner), tracker(slots, text="nobody", events=events))
+    code = planner.list_plans()[0].code
+    assert messages == [replies.plan_created(planner.state(code), key_on_page=True), {"plan_created": {"code": code}}]
+    assert planner.issue_key(code)  # the channel gives it its key
 
 
 def prompt_events(question, prompt):

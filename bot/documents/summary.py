@@ -11,6 +11,7 @@ from docx.document import Document as DocumentObject
 from bot.documents.writer import Writer, format_time, new_document, set_header_footer, xml_safe
 from bot.guide import Guide, Question
 from bot.plans.review import COVERED, MISSING, review_plan
+from bot.plans.text import capitalised, plural
 from bot.plans.themes import Theme, concerns, themes
 from bot.plans.views import AnswerView, PlanSnapshot
 
@@ -77,7 +78,7 @@ def build_summary(guide: Guide, plan: PlanSnapshot, now: datetime) -> DocumentOb
 
 def theme_line(theme: Theme) -> str:
     who = f" ({', '.join(theme.people)})" if theme.people else ""
-    return f"{theme.topic}: {theme.answers} answer{'s' if theme.answers != 1 else ''}{who}"
+    return f"{theme.topic}: {plural(theme.answers, 'answer')}{who}"
 
 
 REVIEW_COLUMNS = ("Element", "Status", "Go back to")
@@ -150,7 +151,7 @@ def _question(doc: Writer, guide: Guide, plan: PlanSnapshot, question: Question,
 
 
 def attribution(answer: AnswerView) -> str:
-    who = answer.member_name or "Committee (speaker not named)"
+    who = capitalised(answer.speaker) + ("" if answer.member_name else " (speaker not named)")
     if answer.member_role and answer.member_role != "other":
         who = f"{who}, {answer.member_role}"
     text = f"— {who}, {format_time(answer.created_at)}"

@@ -19,3 +19,13 @@ _UNWANTED = re.compile("[\x00\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
 
 def clean_text(text: str) -> str:
     return _UNWANTED.sub("", text)
+
+
+def plural(count: int, thing: str) -> str:
+    """'1 answer', '2 answers': every count the assistant writes goes through here."""
+    return f"{count:,} {thing}" if count == 1 else f"{count:,} {thing}s"
+
+
+def capitalised(text: str) -> str:
+    """The first letter made upper case, for a label that opens a line ("The committee")."""
+    return text[:1].upper() + text[1:]

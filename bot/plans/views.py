@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+# What an answer is attributed to when nobody was named as speaker.
+UNNAMED_SPEAKER = "the committee"
 # One limit for every name a person types: members, speakers, partners.
 MAX_NAME_LENGTH = 80
 
@@ -65,6 +67,11 @@ class AnswerView:
     personal_items: tuple[PersonalItem, ...] = ()
     topics: tuple[str, ...] = ()
     voices_concern: bool = False
+
+    @property
+    def speaker(self) -> str:
+        """Who gave it: the member, or the committee when nobody was named."""
+        return self.member_name or UNNAMED_SPEAKER
 
     @property
     def was_revised(self) -> bool:

@@ -7,6 +7,7 @@ from typing import Any
 from bot.documents.mou import draft_section
 from bot.documents.writer import format_time
 from bot.plans.planner import Planner
+from bot.plans.text import capitalised
 from bot.plans.views import ExportView
 
 PageState = dict[str, Any]
@@ -57,7 +58,7 @@ def page_state(planner: Planner, code: str) -> PageState:
         },
         "answers": [
             {
-                "who": a.member_name or "Committee",
+                "who": capitalised(a.speaker),
                 "role": a.member_role or "",
                 "text": a.text,
                 "when": format_time(a.created_at),

@@ -711,11 +711,16 @@ def run_planner(
 # --- the starter bot -----------------------------------------------------------------------
 
 
-def run_starter(sizes: Sizes, work: Path, progress: Progress, rng: random.Random) -> dict:
-    folder = work / "starter"
+def starter_cache() -> Path:
+    """`rasa init` makes the same bot for the same Rasa: its trained copy is kept per release."""
+    from importlib.metadata import version
+
+    return ROOT / "models" / f"starter-rasa-{version('rasa')}"
+
+
+def make_starter(folder: Path, work: Path, env: dict, progress: Progress) -> float:
+    """`rasa init --no-prompt` in `folder`: the starter bot, trained; returns the seconds it took."""
     folder.mkdir()
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env["RASA_TELEMETRY_ENABLED"] = "false"
     progress.begin("starter bot: rasa init --no-prompt (creates and trains it, default config)")
     begun = time.monotonic()
     with (work / "starter-init.log").open("wb") as log:
@@ -728,11 +733,31 @@ def run_starter(sizes: Sizes, work: Path, progress: Progress, rng: random.Random
             stderr=subprocess.STDOUT,
             timeout=1800,
         )
-    models = sorted(folder.glob("models/*.tar.gz"))
-    if made.returncode != 0 or not models:
+    if made.returncode != 0 or not list(folder.glob("models/*.tar.gz")):
         raise RuntimeError(f"rasa init failed; its log:\n{(work / 'starter-init.log').read_text()[-4000:]}")
     trained_s = time.monotonic() - begun
     progress.end(f"{trained_s:.0f} s")
+    return trained_s
+
+
+def run_starter(sizes: Sizes, work: Path, progress: Progress, rng: random.Random) -> dict:
+    folder = work / "starter"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["RASA_TELEMETRY_ENABLED"] = "false"
+    cache = starter_cache()
+    if list(cache.glob("models/*.tar.gz")):
+        progress.begin(f"starter bot: the one `rasa init` made and trained before ({cache.relative_to(ROOT)})")
+        shutil.copytree(cache, folder)
+        trained_s = json.loads((cache / "made.json").read_text())["init_and_training_s"]
+        progress.end(f"it took {trained_s:.0f} s then")
+    else:
+        trained_s = make_starter(folder, work, env, progress)
+        partial = cache.with_name(f"{cache.name}.part-{os.getpid()}")
+        shutil.copytree(folder, partial)
+        (partial / "made.json").write_text(json.dumps({"init_and_training_s": trained_s}))
+        shutil.rmtree(cache, ignore_errors=True)
+        partial.rename(cache)
+    models = sorted(folder.glob("models/*.tar.gz"))
     examples = talk.starter_examples(folder / "data" / "nlu.yml")
 
     bot = Bot("starter", models[-1], work, env, folder, meeting_page=False)
