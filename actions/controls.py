@@ -69,7 +69,7 @@ class ActionGoBack(PlanAction):
         before = self.planner.state(code).current
         state = self.planner.go_back(code)
         if before is not None and state.current == before:
-            dispatcher.utter_message(text="This is the first question; there is nothing before it.")
+            dispatcher.utter_message(text=replies.FIRST_QUESTION)
         else:
             dispatcher.utter_message(text=replies.went_back(state))
         return [SlotSet(slots.PLAN_STATUS, status_of(state))]
@@ -128,7 +128,7 @@ class ActionChangeAnswer(PlanAction):
     def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         answer = last_answer(self.planner, code, tracker)
         if answer is None:
-            dispatcher.utter_message(text="There is no answer in this plan yet, so there is nothing to change.")
+            dispatcher.utter_message(text=replies.NOTHING_TO_CHANGE)
             return []
         prompt = replies.revise_prompt(answer, self.planner.guide)
         if tracker.active_loop_name == "question_form":
@@ -145,9 +145,9 @@ class ActionCancelChange(PlannerAction):
 
     def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         if tracker.get_slot(slots.REVISING_ANSWER_ID):
-            dispatcher.utter_message(text="Kept the answer as it was.")
+            dispatcher.utter_message(text=replies.KEPT_AS_IT_WAS)
             return [SlotSet(slots.REVISING_ANSWER_ID, None)]
-        dispatcher.utter_message(text="There is nothing to cancel.")
+        dispatcher.utter_message(text=replies.NOTHING_TO_CANCEL)
         return []
 
 
@@ -212,7 +212,7 @@ class ActionSetSpeaker(PlannerAction):
             taken = take_text(self.planner, code, text, tracker, dispatcher, stray=not in_question(tracker))
             return [SlotSet(name, value) for name, value in taken.items()]
         if person is None:
-            dispatcher.utter_message(text="Who is speaking? Say, for example, “Ms. Ortiz speaks next”.")
+            dispatcher.utter_message(text=replies.WHO_IS_SPEAKING)
             return []
         member = self.planner.add_member(code, person) if code else person
         dispatcher.utter_message(text=replies.speaker_set(member.name, member.role))

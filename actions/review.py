@@ -36,11 +36,11 @@ class ActionGoToGap(PlanAction):
     def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         stop = self.planner.review(code).first_stop()
         if stop is None:
-            dispatcher.utter_message(text="The review found nothing missing, so there is no gap to go to.")
+            dispatcher.utter_message(text=replies.NO_GAP)
             return [SlotSet(slots.PLAN_STATUS, status_of(self.planner.state(code)))]
         state = self.planner.go_to(code, stop.id)
         number = self.planner.guide.position(stop.id) + 1
-        dispatcher.utter_message(text=f"Going to question {number}, “{stop.short}”.")
+        dispatcher.utter_message(text=replies.going_to(number, stop))
         # Forget the last question asked, so that this one is read out in full.
         return [SlotSet(slots.PLAN_STATUS, status_of(state)), SlotSet(slots.ASKED_QUESTION, None)]
 
@@ -54,7 +54,7 @@ class ActionKeepAnswer(PlanAction):
     def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         answer = last_answer(self.planner, code, tracker)
         if answer is None:
-            dispatcher.utter_message(text="There is no answer yet to keep.")
+            dispatcher.utter_message(text=replies.NOTHING_TO_KEEP)
             return []
         try:
             kept = self.planner.keep_answer(code, answer.id)

@@ -41,12 +41,10 @@ class ValidatePlanSetupForm(FormValidationAction):
             return None
         name = " ".join(str(value).split())
         if not name or name.casefold() in NOBODY_YET:
-            dispatcher.utter_message(text=f"The MOU needs the {what}'s name; please type it.")
+            dispatcher.utter_message(text=replies.partner_missing(what))
             return None
         if len(name) > MAX_NAME_LENGTH:
-            dispatcher.utter_message(
-                text=f"That is {len(name)} characters; please give the {what}'s name in at most {MAX_NAME_LENGTH}."
-            )
+            dispatcher.utter_message(text=replies.partner_too_long(what, len(name)))
             return None
         return name
 
@@ -94,10 +92,7 @@ class ActionCancelSetup(PlannerAction):
         return "action_cancel_setup"
 
     def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-        dispatcher.utter_message(
-            text="Setting up the new plan is stopped; no plan was created. "
-            "Say “start a new plan” to begin again, or “resume” with a plan code."
-        )
+        dispatcher.utter_message(text=replies.SETUP_STOPPED)
         return [SlotSet(slot, None) for slot in SETUP_SLOTS]
 
 
@@ -148,9 +143,7 @@ class ActionResumePlan(PlannerAction):
             said = current
         code = said or current
         if not code:
-            dispatcher.utter_message(
-                text="Which plan? Say “resume” followed by your plan code, for example “resume MAPLE-417”."
-            )
+            dispatcher.utter_message(text=replies.WHICH_PLAN)
             return [SlotSet(slots.PLAN_STATUS, "missing")]
         try:
             state = self.planner.state(code)

@@ -10,7 +10,7 @@ from bot.guide import Guide, Question
 from bot.plans.planner import PlanState, Progress, RecordedAnswer
 from bot.plans.review import MISSING, Review
 from bot.plans.text import capitalised, plural
-from bot.plans.views import AnswerView
+from bot.plans.views import MAX_NAME_LENGTH, AnswerView
 
 REVIEW_EXCERPT = 400  # characters of each answer shown in chat; documents carry it all
 
@@ -32,6 +32,32 @@ OTHER_PLAN_ON_PAGE = (
     "This page can only open the plan whose code and access key it was given. To open "
     "another plan, use “Join a plan” with that plan's code and key."
 )
+FIRST_QUESTION = "This is the first question; there is nothing before it."
+NOTHING_TO_CHANGE = "There is no answer in this plan yet, so there is nothing to change."
+KEPT_AS_IT_WAS = "Kept the answer as it was."
+NOTHING_TO_CANCEL = "There is nothing to cancel."
+WHO_IS_SPEAKING = "Who is speaking? Say, for example, “Ms. Ortiz speaks next”."
+NO_GAP = "The review found nothing missing, so there is no gap to go to."
+NOTHING_TO_KEEP = "There is no answer yet to keep."
+SETUP_STOPPED = (
+    "Setting up the new plan is stopped; no plan was created. "
+    "Say “start a new plan” to begin again, or “resume” with a plan code."
+)
+WHICH_PLAN = "Which plan? Say “resume” followed by your plan code, for example “resume MAPLE-417”."
+
+
+def going_to(number: int, question: Question) -> str:
+    return f"Going to question {number}, “{question.short}”."
+
+
+def partner_missing(what: str) -> str:
+    return f"The MOU needs the {what}'s name; please type it."
+
+
+def partner_too_long(what: str, length: int) -> str:
+    return f"That is {length} characters; please give the {what}'s name in at most {MAX_NAME_LENGTH}."
+
+
 TOO_MANY_NEW_PLANS = (
     "This address has started as many new plans this hour as the assistant allows, so no new "
     "plan can be created now. Resume an existing plan with its code, or try again later."

@@ -120,13 +120,12 @@ class Running:
         return replies[-1].json["plan"]
 
 
-@pytest.fixture(scope="module")
-def running(tmp_path_factory):
-    work = tmp_path_factory.mktemp("make-run")
+def make_run_environment(work: Path, **settings: str) -> tuple[int, dict]:
+    """The launcher's environment as `make run` has it (the defaults), its stores in `work`, on
+    free ports: the first port, and the environment with `settings` added."""
     port = consecutive_free_ports(2)
     env = {
         **os.environ,
-        **LOW_LIMITS,
         "DATABASE_URL": f"sqlite:///{work / 'plans.db'}",
         "EXPORTS_DIR": str(work / "exports"),
         "CONVERSATIONS_URL": f"sqlite:///{work / 'conversations.db'}",
@@ -134,7 +133,14 @@ def running(tmp_path_factory):
         "ACTION_PORT": str(port + 1),
     }
     for name in ("HOST", "ACTION_HOST", "ACTION_SERVER_SECRET", "RASA_API_TOKEN", "TLS_CERTIFICATE", "TLS_KEY"):
-        env.pop(name, None)  # the defaults, as `make run` has them
+        env.pop(name, None)
+    return port, {**env, **settings}
+
+
+@pytest.fixture(scope="module")
+def running(tmp_path_factory):
+    work = tmp_path_factory.mktemp("make-run")
+    port, env = make_run_environment(work, **LOW_LIMITS)
     launched = launch([], env)
     try:
         yield Running(port, port + 1, work, env, launched.output)
@@ -502,17 +508,7 @@ def test_the_page_is_served_over_tls_when_given_a_certificate(tmp_path):
         check=True,
         capture_output=True,
     )
-    port = consecutive_free_ports(2)
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'plans.db'}",
-        "EXPORTS_DIR": str(tmp_path / "exports"),
-        "CONVERSATIONS_URL": f"sqlite:///{tmp_path / 'conversations.db'}",
-        "PORT": str(port),
-        "ACTION_PORT": str(port + 1),
-        "TLS_CERTIFICATE": str(certificate),
-        "TLS_KEY": str(key),
-    }
+    port, env = make_run_environment(tmp_path, TLS_CERTIFICATE=str(certificate), TLS_KEY=str(key))
     launched = launch([], env)
     try:
         assert f"Meeting page: https://localhost:{port}/webhooks/meeting/" in "".join(launched.output)
