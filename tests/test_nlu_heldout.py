@@ -6,6 +6,8 @@ from pathlib import Path
 import yaml
 from sklearn.metrics import classification_report, f1_score
 
+from bot.plans.codes import CODE_WORDS
+
 HELDOUT = Path(__file__).with_name("nlu_heldout.yml")
 TRAINING = Path(__file__).parent.parent / "data" / "nlu.yml"
 SHORT_ANSWERS = Path(__file__).parent / "data" / "short_answers.yml"
@@ -68,3 +70,14 @@ def test_short_answers_with_command_words_are_mostly_kept(assistant):
     for text, intent in sorted(lost.items()):
         print(f"  {text!r}: taken as {intent}")
     assert kept >= 0.8
+
+
+def test_resume_with_any_plan_code_is_a_request_to_resume(assistant):
+    """Plan codes take a random word: whichever word a plan got, saying "resume" with its code
+    opens it (addons/resume_by_code.py); an answer that only mentions a code is still an answer."""
+    said = [f"resume {word.lower()} 417" for word in CODE_WORDS] + [f"please resume {CODE_WORDS[0]}-1234"]
+    missed = [text for text in said if assistant.parse(text)["intent"]["name"] != "resume_plan"]
+    assert missed == []
+    assert assistant.parse("We resumed patrols near BROOK-417 last spring, and it went well")["intent"]["name"] != (
+        "resume_plan"
+    )

@@ -1,0 +1,70 @@
+"""A short message that opens with "resume" (or "open", "continue", "reopen") and names a plan
+code is a request to open that plan, whatever the classifier says.
+
+Plan codes are a random word and digits ("BROOK-417", said as "brook 417"), so the classifier
+meets a word it never saw in training in every such message; for a few code words it took the
+request for an answer. The code's shape is exact (bot.plans.codes.find_code), so the shape decides.
+It runs after the answer guard, before the fallback, and puts the intent first in the ranking
+so that the fallback's ambiguity check agrees.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.plans.codes import find_code
+
+OPENING_WORDS = {"resume", "reopen", "open", "continue", "load"}
+LEAD_INS = {"please", "let's", "lets", "we", "can", "could", "to"}
+
+
+def asks_to_resume(text: str, max_words: int) -> bool:
+    words = [w.strip(",:;.!?").casefold() for w in text.split()]
+    if not words or len(words) > max_words:
+        return False
+    while len(words) > 1 and words[0] in LEAD_INS:
+        words = words[1:]
+    return words[0] in OPENING_WORDS and find_code(text) is not None
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class ResumeByCode(GraphComponent, IntentClassifier):
+    @classmethod
+    def required_components(cls) -> list[type]:
+        return [IntentClassifier]
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"intent": "resume_plan", "max_words": 8}
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.config = config
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> ResumeByCode:
+        return cls(config)
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        name = self.config["intent"]
+        for message in messages:
+            if not asks_to_resume(message.get(TEXT) or "", self.config["max_words"]):
+                continue
+            intent = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: 1.0}
+            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != name]
+            message.set(INTENT, intent, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [intent, *ranking], add_to_output=True)
+        return messages
