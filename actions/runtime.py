@@ -133,7 +133,9 @@ def take_text(
     try:
         if revising:
             answer = planner.revise_answer(code, int(revising), text)
-            for said in [replies.answer_revised(answer), *replies.warnings(answer)]:
+            question = planner.guide.question(answer.question_id)
+            revised = replies.choice_saved(planner.guide, question, answer) if answer.choice else None
+            for said in [revised or replies.answer_revised(answer), *replies.warnings(answer)]:
                 dispatcher.utter_message(text=said)
             return {slots.REVISING_ANSWER_ID: None, slots.LAST_ANSWER_ID: float(answer.id)}
         speaker = message_metadata(tracker).get("speaker") or tracker.get_slot(slots.SPEAKER)
@@ -145,6 +147,9 @@ def take_text(
         dispatcher.utter_message(text=replies.FINISHED)
         return {}
     say = replies.stray_answer_saved if stray else replies.answer_saved
-    for said in [say(recorded), *replies.warnings(recorded.answer)]:
+    saved = say(recorded)
+    if recorded.answer.choice is not None:
+        saved = replies.choice_saved(planner.guide, recorded.question, recorded.answer)
+    for said in [saved, *replies.warnings(recorded.answer)]:
         dispatcher.utter_message(text=said)
     return {slots.LAST_ANSWER_ID: float(recorded.answer.id)}

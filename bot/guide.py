@@ -6,6 +6,7 @@ nothing in the Rasa files names a question.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -16,10 +17,60 @@ import yaml
 GUIDE_PATH = Path(__file__).with_name("guide.yml")
 SIGNATORY_QUESTIONS = frozenset({"signatory_agency", "signatory_school"})
 SPECIAL_USES = frozenset({"effective_date"}) | SIGNATORY_QUESTIONS
+# What a clause's typed values can be (bot/reading/values.py reads each from what was said).
+VALUE_KINDS = frozenset({"time", "date", "duration", "count", "percent", "text", "list"})
+# Entries of an article that are not a question's decision or a standing clause.
+DEFINITIONS, SIGNATURES = "definitions", "signatures"
+_FIELD = re.compile(r"\{(\w+)\}")
+# Names a standing clause may use besides its own values: the Parties as the plan names them.
+PLAN_FIELDS = frozenset({"school", "agency"})
 
 
 class GuideError(ValueError):
     """guide.yml does not have the shape this module expects."""
+
+
+@dataclass(frozen=True)
+class Value:
+    """A typed value a clause needs: a time, a notice period, the schools covered."""
+
+    name: str
+    kind: str  # one of VALUE_KINDS
+    label: str  # what the placeholder asks for while the value is missing
+    default: str | None = None  # drafted, marked as proposed, when the committee gives none
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """One standard way to settle a decision, as clause text in contract voice; `{name}`
+    marks where a value goes."""
+
+    id: str
+    label: str  # a few words: the page's button, and words a committee can choose it by
+    text: str
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(_FIELD.findall(self.text)))
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What an MOU question decides: a titled clause, settled by one of its alternatives (or
+    by the committee's own wording). `proposed` names the alternative the guidance recommends:
+    a skipped decision drafts it, marked for confirmation, instead of a gap."""
+
+    title: str
+    alternatives: tuple[Alternative, ...]
+    values: tuple[Value, ...] = ()
+    proposed: str | None = None
+    proposed_source: str | None = None
+
+    def alternative(self, alternative_id: str) -> Alternative:
+        return next(a for a in self.alternatives if a.id == alternative_id)
+
+    def value(self, name: str) -> Value:
+        return next(v for v in self.values if v.name == name)
 
 
 @dataclass(frozen=True)
@@ -32,10 +83,12 @@ class Question:
     source: str
     section_id: str
     feeds: tuple[str, ...] = ()
-    clause: str | None = None
+    decision: Decision | None = None
     placeholder: str | None = None
     special: str | None = None
     options: tuple[str, ...] = ()
+    # The clause's lead line above the example activities chosen by number.
+    options_lead: str | None = None
 
 
 @dataclass(frozen=True)
@@ -50,12 +103,28 @@ class Section:
 
 @dataclass(frozen=True)
 class StandingClause:
-    """A clause the draft MOU always carries, whatever the committee says."""
+    """A clause the draft MOU always carries, whatever the committee says. `{school}` and
+    `{agency}` stand for the Parties' names."""
 
     id: str
-    section: str
+    title: str
     text: str
     source: str
+
+
+@dataclass(frozen=True)
+class Definition:
+    term: str
+    meaning: str  # may name the Parties as {school} and {agency}
+
+
+@dataclass(frozen=True)
+class Article:
+    """An article of the draft agreement: its clauses in order, each a question's decision,
+    a standing clause, or the definitions or signatures."""
+
+    title: str
+    clauses: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -77,6 +146,32 @@ class Guide:
     standing_clauses: tuple[StandingClause, ...]
     sections: tuple[Section, ...]
     checks: tuple[Check, ...] = ()
+    definitions: tuple[Definition, ...] = ()
+    articles: tuple[Article, ...] = ()
+
+    def standing_clause(self, clause_id: str) -> StandingClause:
+        return next(c for c in self.standing_clauses if c.id == clause_id)
+
+    def clause_numbers(self) -> dict[str, str]:
+        """'4.3' for each numbered entry of the agreement: a question's decision, a standing
+        clause, each definition ('definitions:Agency'). The numbers depend on the guide alone,
+        never on the answers, so a clause keeps its number as the committee works."""
+        numbers: dict[str, str] = {}
+        for article_number, article in enumerate(self.articles, 1):
+            clause_number = 0
+            for entry in article.clauses:
+                if entry == DEFINITIONS:
+                    for definition in self.definitions:
+                        clause_number += 1
+                        numbers[f"{DEFINITIONS}:{definition.term}"] = f"{article_number}.{clause_number}"
+                elif entry != SIGNATURES:
+                    clause_number += 1
+                    numbers[entry] = f"{article_number}.{clause_number}"
+        return numbers
+
+    def clause_at(self, number: str) -> str | None:
+        """The entry numbered '4.3' (a question id, a standing clause id), if there is one."""
+        return next((entry for entry, n in self.clause_numbers().items() if n == number), None)
 
     @property
     def questions(self) -> tuple[Question, ...]:
@@ -148,7 +243,12 @@ def load_guide(path: Path = GUIDE_PATH) -> Guide:
     for section_raw in raw.get("sections", []):
         section_id = section_raw.get("id", "?")
         questions = tuple(
-            _build(Question, q, f"question {q.get('id', '?')}", section_id=section_id)
+            _build(
+                Question,
+                {**q, "decision": _decision(q["decision"], q.get("id", "?")) if "decision" in q else None},
+                f"question {q.get('id', '?')}",
+                section_id=section_id,
+            )
             for q in section_raw.get("questions", [])
         )
         sections.append(_build(Section, {**section_raw, "questions": questions}, f"section {section_id}"))
@@ -160,9 +260,25 @@ def load_guide(path: Path = GUIDE_PATH) -> Guide:
         ),
         sections=tuple(sections),
         checks=tuple(_build(Check, c, f"check {c.get('id', '?')}") for c in raw.get("checks", [])),
+        definitions=tuple(
+            _build(Definition, d, f"definition {d.get('term', '?')}") for d in raw.get("definitions", [])
+        ),
+        articles=tuple(_build(Article, a, f"article {a.get('title', '?')}") for a in raw.get("articles", [])),
     )
     _check(guide)
     return guide
+
+
+def _decision(raw: Any, question_id: str) -> Decision:
+    where = f"decision of {question_id}"
+    if not isinstance(raw, dict):
+        raise GuideError(f"{where}: expected a mapping")
+    values = tuple(_build(Value, v, f"{where}, value {v.get('name', '?')}") for v in raw.get("values", []))
+    alternatives = tuple(
+        _build(Alternative, a, f"{where}, alternative {a.get('id', '?')}") for a in raw.get("alternatives", [])
+    )
+    decision: Decision = _build(Decision, {**raw, "values": values, "alternatives": alternatives}, where)
+    return decision
 
 
 def _check(guide: Guide) -> None:
@@ -171,10 +287,13 @@ def _check(guide: Guide) -> None:
         raise GuideError("question ids must be unique")
     for q in guide.questions:
         part = guide.section(q.section_id).part
-        if part == "mou" and not (q.clause and q.placeholder):
-            raise GuideError(f"MOU question {q.id} needs a clause and a placeholder")
-        if part == "discussion" and (q.clause or q.placeholder):
+        settled_by = q.decision or q.options or q.special in SIGNATORY_QUESTIONS
+        if part == "mou" and not (settled_by and q.placeholder):
+            raise GuideError(f"MOU question {q.id} needs a decision (or options) and a placeholder")
+        if part == "discussion" and (q.decision or q.placeholder):
             raise GuideError(f"discussion question {q.id} cannot carry a clause")
+        if q.decision:
+            _check_decision(q.id, q.decision)
         if q.special and q.special not in SPECIAL_USES:
             raise GuideError(f"question {q.id}: unknown special use {q.special}")
         for target in q.feeds:
@@ -186,7 +305,39 @@ def _check(guide: Guide) -> None:
     for check in guide.checks:
         if not check.questions or set(check.questions) - set(ids):
             raise GuideError(f"check {check.id} names unknown questions")
-    section_ids = {s.id for s in guide.sections}
+    _check_articles(guide)
+
+
+def _check_decision(question_id: str, decision: Decision) -> None:
+    names = [v.name for v in decision.values]
+    for value in decision.values:
+        if value.kind not in VALUE_KINDS:
+            raise GuideError(f"question {question_id}: value {value.name} has unknown kind {value.kind}")
+    if len(decision.alternatives) < 2:
+        raise GuideError(f"question {question_id}: a decision needs at least two alternatives")
+    for alternative in decision.alternatives:
+        unknown = set(alternative.fields) - set(names)
+        if unknown:
+            raise GuideError(f"question {question_id}: alternative {alternative.id} uses unknown values {unknown}")
+    if decision.proposed is not None:
+        if decision.proposed not in {a.id for a in decision.alternatives}:
+            raise GuideError(f"question {question_id}: proposed alternative {decision.proposed} is not one of its own")
+        if not decision.proposed_source:
+            raise GuideError(f"question {question_id}: a proposed alternative names the guidance behind it")
+
+
+def _check_articles(guide: Guide) -> None:
+    """Every MOU question and standing clause has exactly one place in the agreement."""
+    placed = [entry for article in guide.articles for entry in article.clauses]
+    expected = [
+        q.id
+        for q in guide.questions
+        if guide.section(q.section_id).part == "mou" and q.special not in SIGNATORY_QUESTIONS
+    ]
+    expected += [c.id for c in guide.standing_clauses] + [DEFINITIONS, SIGNATURES]
+    if sorted(placed) != sorted(expected):
+        missing, extra = set(expected) - set(placed), set(placed) - set(expected)
+        raise GuideError(f"the articles must place each MOU question and standing clause once: {missing=} {extra=}")
     for clause in guide.standing_clauses:
-        if clause.section not in section_ids:
-            raise GuideError(f"standing clause {clause.id} names unknown section {clause.section}")
+        if set(_FIELD.findall(clause.text)) - PLAN_FIELDS:
+            raise GuideError(f"standing clause {clause.id} names a value it cannot fill")

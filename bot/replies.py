@@ -5,12 +5,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from bot.documents.agreement import (
+    DECIDED,
+    HELD_BACK,
+    OWN_WORDING,
+    PLANNER,
+    PROPOSED,
+    PROPOSED_DEFAULT,
+    STANDING,
+    DraftClause,
+    alternative_pieces,
+)
+from bot.documents.agreement import MISSING as GAP
 from bot.documents.exports import ExportedFiles
-from bot.guide import Guide, Question
+from bot.guide import Decision, Guide, Question
 from bot.plans.planner import PlanState, Progress, RecordedAnswer
 from bot.plans.review import MISSING, Review
 from bot.plans.text import capitalised, plural
-from bot.plans.views import MAX_NAME_LENGTH, AnswerView
+from bot.plans.views import MAX_NAME_LENGTH, AnswerView, Choice
 
 REVIEW_EXCERPT = 400  # characters of each answer shown in chat; documents carry it all
 
@@ -117,9 +129,103 @@ def question_prompt(guide: Guide, question: Question, answers_so_far: int = 0) -
         lines.append(section.intro)
     lines.append(question.text)
     lines += [f"  {index}. {option}" for index, option in enumerate(question.options, 1)]
+    if question.decision:
+        lines += alternatives_offer(guide, question, question.decision)
     if answers_so_far:
         lines.append(f"({plural(answers_so_far, 'answer')} so far: say “review” to hear them.)")
     return "\n".join(lines)
+
+
+def alternatives_offer(guide: Guide, question: Question, decision: Decision) -> list[str]:
+    number = guide.clause_numbers()[question.id]
+    lines = [f"Clause {number} ({decision.title}) can read:"]
+    for index, alternative in enumerate(decision.alternatives, 1):
+        proposed = " (the guidance recommends this one)" if alternative.id == decision.proposed else ""
+        lines.append(f"  {index}. {alternative.label}{proposed}: “{clause_text(decision, alternative.id, ())}”")
+    lines.append(
+        "Choose by number or by its words, with any values (“option 1, 7:30 to 3:30”), dictate your own "
+        "(“our wording: …”), or just talk it through: what you say is kept for the summary and for counsel."
+    )
+    return lines
+
+
+def clause_text(decision: Decision, alternative_id: str, values: tuple[tuple[str, str], ...]) -> str:
+    """The alternative's text with its values, a proposed default in place of a missing value,
+    and [the label] where a value is still to decide."""
+    pieces = alternative_pieces(decision, decision.alternative(alternative_id), Choice(alternative_id, values))
+    return "".join(f"[{p.text}]" if p.kind == GAP else p.text for p in pieces)
+
+
+def choice_saved(guide: Guide, question: Question, answer: AnswerView) -> str:
+    """The decision read back, so the room can hear what the clause will say and correct it."""
+    decision, choice = question.decision, answer.choice
+    assert decision is not None and choice is not None
+    number = guide.clause_numbers()[question.id]
+    who = capitalised(answer.speaker)
+    if choice.alternative is None:
+        return (
+            f"{who} dictated clause {number} ({decision.title}): “{excerpt(choice.wording or '')}”. It goes in as "
+            "the committee's own wording, marked for counsel. Say “change my answer” to reword it."
+        )
+    alternative = decision.alternative(choice.alternative)
+    index = decision.alternatives.index(alternative) + 1
+    lines = [
+        f"{who} chose option {index} for clause {number} ({decision.title}): {alternative.label}. It will read:",
+        f"“{clause_text(decision, alternative.id, choice.values)}”",
+    ]
+    given = [f"{decision.value(name).label}: {value}" for name, value in choice.values]
+    pieces = alternative_pieces(decision, alternative, choice)
+    proposed = [p.text for p in pieces if p.kind == PROPOSED]
+    missing = [p.text for p in pieces if p.kind == GAP]
+    if given:
+        lines.append("Values: " + "; ".join(given) + ("" if given[-1].endswith(".") else "."))
+    if proposed:
+        lines.append("Proposed from the guidance, to confirm: " + ", ".join(proposed) + ".")
+    if missing:
+        example = f"“option {index}, …”"
+        lines.append(f"Still to decide: {', '.join(missing)}. Say it when you know ({example}).")
+    elif alternative.fields:
+        lines.append(f"If a value is wrong, say it again (“option {index}, …”).")
+    return "\n".join(lines)
+
+
+def no_such_clause(number: str | None) -> str:
+    if number is None:
+        return "Which clause? Say its number as the draft shows it, for example “show 4.3” or “change 4.3”."
+    return f"The draft has no clause {number}. Its clauses run from 1.1; say “show 1.1” to start."
+
+
+def clause_shown(clause: DraftClause) -> str:
+    """A clause read out as the draft prints it, with where it stands."""
+    lines = [f"Clause {clause.number}, {clause.title}: “{clause.text}”"]
+    if clause.bullets:
+        lines += [f"  • {b}" for b in clause.bullets]
+    state = {
+        DECIDED: "decided",
+        OWN_WORDING: "the committee's own wording, marked for counsel",
+        PROPOSED_DEFAULT: "proposed from the guidance, not yet confirmed",
+        HELD_BACK: "held back: an answer here gives the SRO routine discipline",
+        STANDING: "standing text of the agreement, for counsel to adjust",
+    }.get(clause.status, "still to decide")
+    if clause.decided_by is not None:
+        decided = clause.decided_by
+        state += f" by {decided.speaker}, {decided.updated_at:%d %b %Y}"
+    lines.append(f"Status: {state}.")
+    if clause.conflicts:
+        lines.append(f"Conflict: {plural(len(clause.conflicts), 'answer')} kept against this clause.")
+    said = [n for n in clause.notes if n.author != PLANNER]
+    if said:
+        lines.append(f"{plural(len(said), 'remark')} from the discussion go with it (comments in the draft).")
+    if clause.status != STANDING:
+        lines.append(f"Say “change {clause.number}” to go to its question.")
+    return "\n".join(lines)
+
+
+def standing_not_asked(clause: DraftClause) -> str:
+    return (
+        f"Clause {clause.number} ({clause.title}) is standard text of the agreement, not a committee decision: "
+        "counsel adjusts it in the draft."
+    )
 
 
 def reminder_prompt(question: Question, answers_so_far: int) -> str:
@@ -201,12 +307,20 @@ def answer_kept(answer: AnswerView) -> str:
 
 
 def completeness(review: Review, guide: Guide) -> str:
+    undecided = undecided_line(review, guide)
     if review.complete:
         return (
             "Completeness review: every element of the COPS MOU guidance and each of the five "
             "SECURe action steps has an answer. The summary's appendix lists them."
+            + (f"\n{undecided}" if undecided else "")
         )
     lines = ["Completeness review (COPS MOU guidance and the SECURe action steps):"]
+    numbers = guide.clause_numbers()
+    for concern in review.conflicts:
+        lines.append(
+            f"• Conflict: an answer kept on “{concern.question.short}” gives the SRO a part in "
+            f"{concern.answer.discipline_matter}, which clause {numbers['no_routine_discipline']} rules out."
+        )
     for concern in review.discipline:
         number = guide.position(concern.question.id) + 1
         lines.append(
@@ -222,8 +336,18 @@ def completeness(review: Review, guide: Guide) -> str:
             f"• {item.check.family}, {item.check.title}: {state}. Go back to question {number}, "
             f"“{item.question.short}”."
         )
+    if undecided:
+        lines.append(undecided)
     lines.append("Say “take us there” to go to the first one.")
     return "\n".join(lines)
+
+
+def undecided_line(review: Review, guide: Guide) -> str:
+    if not review.undecided:
+        return ""
+    numbers = guide.clause_numbers()
+    named = ", ".join(f"{numbers[q.id]} {q.decision.title if q.decision else q.short}" for q in review.undecided)
+    return f"• Clauses not yet decided (gaps in the draft): {named}."
 
 
 def revise_prompt(answer: AnswerView, guide: Guide) -> str:

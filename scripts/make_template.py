@@ -12,11 +12,47 @@ from pathlib import Path
 from docx import Document
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_COLOR_INDEX
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls
 from docx.shared import Inches, Pt, RGBColor
 
 TEMPLATE = Path(__file__).resolve().parent.parent / "bot" / "documents" / "templates" / "planner.docx"
 GREY = RGBColor(0x55, 0x55, 0x55)
 DRAFT_RED = RGBColor(0xA0, 0x1C, 0x1C)
+# The agreement's numbering: "Article" paragraphs are 1., 2., ...; "Numbered Clause" paragraphs
+# under them 1.1, 1.2, ... Word numbers them itself (the styles carry the list), so counsel can
+# cite "clause 4.3" and the numbers follow any clause added or removed in Word.
+AGREEMENT_LIST = 40  # abstractNum and num id, clear of the template's own lists
+ARTICLE_STYLE_ID, CLAUSE_STYLE_ID = "Article", "NumberedClause"
+
+
+def agreement_numbering(doc) -> None:
+    numbering = doc.part.numbering_part.element
+    numbering.insert(
+        0,
+        parse_xml(
+            f"""<w:abstractNum {nsdecls("w")} w:abstractNumId="{AGREEMENT_LIST}">
+              <w:multiLevelType w:val="multilevel"/>
+              <w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="decimal"/><w:pStyle w:val="{ARTICLE_STYLE_ID}"/>
+                <w:lvlText w:val="%1."/><w:lvlJc w:val="left"/>
+                <w:pPr><w:ind w:left="432" w:hanging="432"/></w:pPr></w:lvl>
+              <w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="decimal"/><w:pStyle w:val="{CLAUSE_STYLE_ID}"/>
+                <w:lvlText w:val="%1.%2"/><w:lvlJc w:val="left"/>
+                <w:pPr><w:ind w:left="720" w:hanging="720"/></w:pPr></w:lvl>
+            </w:abstractNum>"""
+        ),
+    )
+    numbering.append(
+        parse_xml(
+            f'<w:num {nsdecls("w")} w:numId="{AGREEMENT_LIST}"><w:abstractNumId w:val="{AGREEMENT_LIST}"/></w:num>'
+        )
+    )
+
+
+def numbered(style, level: int) -> None:
+    style.element.get_or_add_pPr().append(
+        parse_xml(f'<w:numPr {nsdecls("w")}><w:ilvl w:val="{level}"/><w:numId w:val="{AGREEMENT_LIST}"/></w:numPr>')
+    )
 
 
 def paragraph_style(
@@ -55,6 +91,22 @@ def main() -> None:
     paragraph_style(doc, "Question", italic=True, space_after=4)
     paragraph_style(doc, "Answer", indent=0.3, space_after=2)
     paragraph_style(doc, "Attribution", size=9, color=GREY, indent=0.3, space_after=8)
+
+    agreement_numbering(doc)
+    article = paragraph_style(doc, "Article", base="Heading 1", bold=True, size=13, space_after=6)
+    article.element.set("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}styleId", ARTICLE_STYLE_ID)
+    numbered(article, 0)
+    clause = paragraph_style(doc, "Numbered Clause", space_after=8)
+    clause.element.set("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}styleId", CLAUSE_STYLE_ID)
+    numbered(clause, 1)
+    paragraph_style(doc, "Clause Bullet", indent=1.0, space_after=2, base="List Bullet")
+
+    # A clause proposed from the guidance, not yet confirmed, and a conflict to resolve.
+    proposed = doc.styles.add_style("Proposed", WD_STYLE_TYPE.CHARACTER)
+    proposed.font.highlight_color = WD_COLOR_INDEX.TURQUOISE
+    conflict = doc.styles.add_style("Conflict", WD_STYLE_TYPE.CHARACTER)
+    conflict.font.highlight_color = WD_COLOR_INDEX.PINK
+    conflict.font.bold = True
 
     placeholder = doc.styles.add_style("Placeholder", WD_STYLE_TYPE.CHARACTER)
     placeholder.font.highlight_color = WD_COLOR_INDEX.YELLOW

@@ -42,9 +42,62 @@ def test_the_four_sro_roles_and_the_example_activities_are_asked():
     assert len(GUIDE.question("sro_activities").options) == 11
 
 
-def test_the_no_routine_discipline_clause_stands_in_section_b():
-    clause = next(c for c in GUIDE.standing_clauses if c.id == "no_routine_discipline")
-    assert clause.section == "mou_b" and "discipline" in clause.text
+def test_the_no_routine_discipline_clause_stands_among_the_roles():
+    clause = GUIDE.standing_clause("no_routine_discipline")
+    roles = next(a for a in GUIDE.articles if "role_law_enforcement" in a.clauses)
+    assert clause.id in roles.clauses and "Routine Discipline" in clause.text
+
+
+def test_every_mou_question_decides_a_clause_with_alternatives_in_an_article():
+    placed = {entry for article in GUIDE.articles for entry in article.clauses}
+    for question in GUIDE.questions:
+        if GUIDE.section(question.section_id).part != "mou" or question.special in (
+            "signatory_agency",
+            "signatory_school",
+        ):
+            continue
+        assert question.id in placed, question.id
+        if question.options:
+            continue
+        decision = question.decision
+        assert decision and 2 <= len(decision.alternatives) <= 4, question.id
+        for alternative in decision.alternatives:
+            assert alternative.label and alternative.text.endswith("."), (question.id, alternative.id)
+            assert set(alternative.fields) <= {v.name for v in decision.values}, (question.id, alternative.id)
+        if decision.proposed:
+            assert decision.proposed_source.split(",")[0] in GUIDE.sources, question.id
+
+
+def test_the_agreement_keeps_the_cops_order_and_closes_with_term_provisions_and_signatures():
+    titles = [a.title for a in GUIDE.articles]
+    order = [
+        next(i for i, a in enumerate(GUIDE.articles) if q in a.clauses)
+        for q in ("mou_purpose", "school_responsibilities", "info_school_to_agency", "sro_supervisor")
+    ]
+    assert order == sorted(order)
+    assert titles[1] == "Definitions"
+    assert titles[-3:] == ["Term, Renewal and Termination", "General Provisions", "Signatures"]
+    general = next(a for a in GUIDE.articles if a.title == "General Provisions")
+    assert {"amendment", "disputes", "counterparts"} <= set(general.clauses)
+
+
+def test_clause_numbers_follow_the_articles_and_find_their_entry():
+    numbers = GUIDE.clause_numbers()
+    assert len(set(numbers.values())) == len(numbers)
+    for entry, number in numbers.items():
+        assert GUIDE.clause_at(number) == entry
+    assert GUIDE.clause_at("99.1") is None
+    assert numbers["parties"] == "1.1"
+
+
+def test_a_decision_naming_a_value_it_does_not_define_is_refused(tmp_path: Path):
+    text = (Path(__file__).parent.parent / "bot" / "guide.yml").read_text()
+    broken = text.replace("from {start} to {end}.", "from {start} to {finish}.", 1)
+    assert broken != text
+    path = tmp_path / "guide.yml"
+    path.write_text(broken)
+    with pytest.raises(GuideError, match="unknown values"):
+        load_guide(path)
 
 
 def test_discussion_answers_feed_mou_questions():

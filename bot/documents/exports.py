@@ -113,5 +113,14 @@ def without_personal_details(guide: Guide, plan: PlanSnapshot) -> PlanSnapshot:
         )
         # The themes quote the answers' noun phrases: none that holds a removed detail.
         topics = tuple(t for t in answer.topics if not any(i.text.casefold() in t.casefold() for i in items))
-        answers.append(replace(answer, text=redact(answer.text, items), revisions=revisions, topics=topics))
+        choice = answer.choice
+        if choice is not None:  # a dictated clause or a value may quote the same details
+            choice = replace(
+                choice,
+                wording=redact_strings(choice.wording, items) if choice.wording else choice.wording,
+                values=tuple((name, redact_strings(value, items)) for name, value in choice.values),
+            )
+        answers.append(
+            replace(answer, text=redact(answer.text, items), revisions=revisions, topics=topics, choice=choice)
+        )
     return replace(plan, answers=tuple(answers))

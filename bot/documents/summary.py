@@ -1,6 +1,7 @@
-"""The discussion summary: who took part, the concerns most raised, every answer with who
-gave it and when and the themes the answers share, what is still open, the follow-up
-prompts to take further, and the completeness review as an appendix."""
+"""The discussion summary, for the facilitator: on its first page what was decided (the choice
+and its values, who proposed it, when), what is still open, the conflicts and where members
+differ; then the themes, who took part, every answer with who gave it and when, and the
+completeness review."""
 
 from __future__ import annotations
 
@@ -8,9 +9,22 @@ from datetime import datetime
 
 from docx.document import Document as DocumentObject
 
+from bot.documents.agreement import (
+    HELD_BACK,
+    MISSING,
+    OPEN,
+    OWN_WORDING,
+    PROPOSED,
+    PROPOSED_DEFAULT,
+    VALUE,
+    DraftArticle,
+    DraftClause,
+    draft_agreement,
+)
 from bot.documents.writer import Writer, format_time, new_document, set_header_footer, xml_safe
 from bot.guide import Guide, Question
-from bot.plans.review import COVERED, MISSING, review_plan
+from bot.plans.review import COVERED, Review, review_plan
+from bot.plans.review import MISSING as ELEMENT_MISSING
 from bot.plans.text import capitalised, plural
 from bot.plans.themes import Theme, concerns, themes
 from bot.plans.views import AnswerView, PlanSnapshot
@@ -19,6 +33,8 @@ PARTICIPANT_COLUMNS = ("Name", "Role")
 
 
 def build_summary(guide: Guide, plan: PlanSnapshot, now: datetime) -> DocumentObject:
+    """First page: what was decided, what is open, the conflicts and where members differ.
+    Then the themes, the people, every answer with who and when, and the completeness review."""
     doc = Writer(new_document())
     set_header_footer(doc.doc, f"Discussion summary — {plan.name}", f"Summary · {plan.name} · plan {plan.code}")
     doc.run(doc.paragraph(style="Title"), "Discussion summary")
@@ -30,7 +46,164 @@ def build_summary(guide: Guide, plan: PlanSnapshot, now: datetime) -> DocumentOb
         f"answers; {len(plan.answers)} answers in all.",
         style="Guidance Note",
     )
+    articles = draft_agreement(guide, plan)
+    clauses = [c for article in articles for c in article.clauses]
+    _decisions(doc, clauses)
+    _still_open(doc, guide, plan, articles)
+    _conflicts(doc, clauses, review_plan(guide, plan))
+    _differences(doc, guide, plan)
+    doc.page_break()
 
+    doc.heading("Themes", level=1)
+    doc.paragraph(
+        "Topics the committee's answers share, those raised by the most members first.", style="Guidance Note"
+    )
+    discussed = [a for a in plan.answers if a.choice is None]
+    shared = themes(discussed, limit=8)
+    for theme in shared:
+        doc.paragraph(xml_safe(theme_line(theme)), style="List Bullet")
+    if not shared:
+        doc.paragraph("No topic came up in more than one answer yet.", style="Guidance Note")
+    doc.heading("Concerns raised most", level=2)
+    raised = concerns(discussed)
+    if not raised:
+        doc.paragraph("No worry or risk was raised by more than one answer.", style="Guidance Note")
+    for theme in raised:
+        doc.paragraph(xml_safe(theme_line(theme)), style="List Bullet")
+
+    _people(doc, plan)
+
+    doc.heading("Appendix: every answer", level=1)
+    number = 0
+    for section in guide.sections:
+        doc.heading(section.title, level=2)
+        for question in section.questions:
+            number += 1
+            _question(doc, guide, plan, question, number)
+
+    _review_appendix(doc, guide, plan)
+    return doc.doc
+
+
+DECISION_COLUMNS = ("Clause", "Decided", "Proposed by", "When")
+
+
+def _decisions(doc: Writer, clauses: list[DraftClause]) -> None:
+    doc.heading("Decisions made", level=1)
+    decided = [c for c in clauses if c.decided_by is not None]
+    if not decided:
+        doc.paragraph("No clause has been decided yet.", style="Guidance Note")
+        return
+    table = doc.doc.add_table(rows=1 + len(decided), cols=len(DECISION_COLUMNS))
+    table.style = "Table Grid"
+    for cell, heading in zip(table.rows[0].cells, DECISION_COLUMNS):
+        doc.run(cell.paragraphs[0], heading).bold = True
+    for row, clause in zip(table.rows[1:], decided):
+        answer = clause.decided_by
+        assert answer is not None
+        where, what, who, when = row.cells
+        doc.text(where.paragraphs[0], f"{clause.number} {clause.title}")
+        doc.text(what.paragraphs[0], decided_line(clause))
+        doc.text(who.paragraphs[0], capitalised(answer.speaker))
+        doc.text(when.paragraphs[0], format_time(answer.updated_at))
+
+
+def decided_line(clause: DraftClause) -> str:
+    """'Option 2, School days, and summer programs: 7:30 a.m., 4:00 p.m.', or the own wording."""
+    answer = clause.decided_by
+    assert answer is not None and answer.choice is not None
+    if clause.status == OWN_WORDING:
+        return f"The committee's own wording: “{answer.choice.wording}”"
+    values = [p.text for p in clause.pieces if p.kind in (VALUE, PROPOSED)]
+    missing = [p.text for p in clause.pieces if p.kind == MISSING]
+    line = capitalised(clause.chosen or "") + (f": {', '.join(values)}" if values else "")
+    if missing:
+        line += f" (still to decide: {', '.join(missing)})"
+    return line
+
+
+def _still_open(doc: Writer, guide: Guide, plan: PlanSnapshot, articles: list[DraftArticle]) -> None:
+    """One line per article, so that the first page holds it even for a plan just begun."""
+    doc.heading("Still open", level=1)
+    lines = []
+    for article in articles:
+        waiting = [_open_entry(c, plan) for c in article.clauses if c.status in (OPEN, HELD_BACK, PROPOSED_DEFAULT)]
+        if waiting:
+            lines.append(f"{article.number}. {article.title}: " + "; ".join(waiting) + ".")
+    discussion = [q for q in guide.questions if guide.section(q.section_id).part == "discussion"]
+    waiting = [q.short for q in discussion if not plan.answers_to(q.id)]
+    if waiting:
+        lines.append("Discussion questions not yet discussed: " + "; ".join(waiting) + ".")
+    for line in lines:
+        doc.paragraph(xml_safe(line), style="List Bullet")
+    if not lines:
+        doc.paragraph("Nothing is open: every clause is decided.")
+
+
+def _open_entry(clause: DraftClause, plan: PlanSnapshot) -> str:
+    state = {
+        HELD_BACK: " (held back: an answer gives the SRO routine discipline)",
+        PROPOSED_DEFAULT: " (proposed from the guidance: confirm)",
+    }.get(clause.status, " (skipped for now)" if clause.entry in plan.skipped else "")
+    return f"{clause.number} {clause.title}{state}"
+
+
+def _conflicts(doc: Writer, clauses: list[DraftClause], review: Review) -> None:
+    doc.heading("Conflicts", level=1)
+    found = [(clause, c) for clause in clauses for c in clause.conflicts]
+    for clause, conflict in found:
+        doc.paragraph(
+            xml_safe(
+                f"Clause {clause.number} ({clause.title}) against an answer kept on “{conflict.question}”: "
+                f"{conflict.answer}"
+            ),
+            style="List Bullet",
+        )
+    for concern in review.discipline:
+        doc.paragraph(
+            xml_safe(
+                f"Not yet resolved: an answer on “{concern.question.short}” gives the SRO a part in "
+                f"{concern.answer.discipline_matter}; change it or keep it as written."
+            ),
+            style="List Bullet",
+        )
+    if not found and not review.discipline:
+        doc.paragraph("No answer contradicts a clause of the draft.")
+
+
+def _differences(doc: Writer, guide: Guide, plan: PlanSnapshot) -> None:
+    """Where members chose differently on one clause, or each gave their own view of a question."""
+    doc.heading("Where members differ", level=1)
+    lines = []
+    numbers = guide.clause_numbers()
+    for question in guide.questions:
+        answers = plan.answers_to(question.id)
+        chosen = {}
+        for answer in answers:
+            if answer.choice is not None:
+                chosen[answer.speaker] = _choice_words(question, answer)
+        if len(set(chosen.values())) > 1:
+            who = "; ".join(f"{name}: {what}" for name, what in chosen.items())
+            lines.append(f"Clause {numbers.get(question.id, '')} {question.short} — {who} (the latest choice stands).")
+        views = list(dict.fromkeys(a.member_name for a in answers if a.choice is None and a.member_name))
+        if len(views) > 1:
+            lines.append(f"{question.short} — separate answers from {', '.join(views)}: see the appendix.")
+    for line in lines:
+        doc.paragraph(xml_safe(line), style="List Bullet")
+    if not lines:
+        doc.paragraph("No two members have answered the same question differently.")
+
+
+def _choice_words(question: Question, answer: AnswerView) -> str:
+    choice = answer.choice
+    assert choice is not None and question.decision is not None
+    if choice.alternative is None:
+        return "their own wording"
+    values = ", ".join(value for _, value in choice.values)
+    return question.decision.alternative(choice.alternative).label + (f" ({values})" if values else "")
+
+
+def _people(doc: Writer, plan: PlanSnapshot) -> None:
     doc.heading("Partners", level=1)
     for label, name in (("School partner", plan.school), ("Law enforcement agency", plan.agency)):
         paragraph = doc.paragraph()
@@ -49,36 +222,11 @@ def build_summary(guide: Guide, plan: PlanSnapshot, now: datetime) -> DocumentOb
     else:
         doc.paragraph("No participants were registered by name.", style="Guidance Note")
 
-    doc.heading("Concerns raised most", level=1)
-    raised = concerns(plan.answers)
-    if not raised:
-        doc.paragraph("No answer voiced a particular worry or risk.", style="Guidance Note")
-    for theme in raised:
-        doc.paragraph(xml_safe(theme_line(theme)), style="List Bullet")
-
-    number = 0
-    for section in guide.sections:
-        doc.heading(section.title, level=1)
-        for question in section.questions:
-            number += 1
-            _question(doc, guide, plan, question, number)
-
-    doc.heading("Open questions", level=1)
-    open_questions = [q for q in guide.questions if q.id not in answered]
-    if not open_questions:
-        doc.paragraph("Every question has at least one answer.")
-    for question in open_questions:
-        status = "skipped for now" if question.id in plan.skipped else "not yet discussed"
-        title = guide.section(question.section_id).title
-        doc.paragraph(xml_safe(f"{question.short} ({title}) — {status}"), style="List Bullet")
-
-    _review_appendix(doc, guide, plan)
-    return doc.doc
-
 
 def theme_line(theme: Theme) -> str:
-    who = f" ({', '.join(theme.people)})" if theme.people else ""
-    return f"{theme.topic}: {plural(theme.answers, 'answer')}{who}"
+    who = f", {', '.join(theme.people)}" if theme.people else ""
+    raised = f"raised by {plural(theme.members, 'member')} in {plural(theme.answers, 'answer')}"
+    return f"{capitalised(theme.topic)}: {raised}{who}"
 
 
 REVIEW_COLUMNS = ("Element", "Status", "Go back to")
@@ -103,7 +251,7 @@ def _review_appendix(doc: Writer, guide: Guide, plan: PlanSnapshot) -> None:
             doc.run(cell.paragraphs[0], heading).bold = True
         for row, item in zip(table.rows[1:], items):
             doc.text(row.cells[0].paragraphs[0], f"{item.check.title} ({guide.cite(item.check.source)})")
-            status = {COVERED: "Covered", MISSING: "Missing"}.get(item.status, f"Thin ({item.words} words)")
+            status = {COVERED: "Covered", ELEMENT_MISSING: "Missing"}.get(item.status, f"Thin ({item.words} words)")
             doc.text(row.cells[1].paragraphs[0], status)
             if item.question is not None:
                 doc.text(
@@ -128,7 +276,7 @@ def _review_appendix(doc: Writer, guide: Guide, plan: PlanSnapshot) -> None:
 
 
 def _question(doc: Writer, guide: Guide, plan: PlanSnapshot, question: Question, number: int) -> None:
-    doc.heading(f"{number}. {question.short}", level=2)
+    doc.heading(f"{number}. {question.short}", level=3)
     doc.paragraph(xml_safe(question.text), style="Question")
     answers = plan.answers_to(question.id)
     if not answers:

@@ -13,7 +13,7 @@ from typing import Any, cast
 from docx import Document
 from docx.document import Document as DocumentObject
 from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_COLOR_INDEX
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.oxml.section import CT_SectPr
@@ -118,11 +118,15 @@ class Writer:
             paragraphs.append(paragraph)
         return paragraphs
 
-    def placeholder(self, paragraph: Paragraph, what: str) -> None:
+    def page_break(self) -> None:
+        self.run(self.paragraph()).add_break(WD_BREAK.PAGE)
+
+    def placeholder(self, paragraph: Paragraph, what: str) -> Run:
         """A visible, highlighted gap that counsel and the committee cannot miss."""
         run = self.run(paragraph, f"[To be decided: {xml_safe(what)}]", "Placeholder")
         # Highlight on the run as well as in the style, so every word processor shows it.
         run.font.highlight_color = WD_COLOR_INDEX.YELLOW
+        return run
 
 
 def _line_break() -> Any:

@@ -10,15 +10,18 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.documents.agreement import DraftClause, draft_clause
 from bot.documents.exports import ExportedFiles, write_documents
 from bot.guide import SIGNATORY_QUESTIONS, Guide, Question, load_guide
 from bot.plans import codes, views
 from bot.plans.members import Person, parse_members, resolve_name, role_from, split_attribution
 from bot.plans.review import Review, review_plan
 from bot.plans.text import clean_text
-from bot.plans.views import MAX_NAME_LENGTH, AnswerView, MemberView, PlanSnapshot, Reading
+from bot.plans.views import MAX_NAME_LENGTH, AnswerView, Choice, MemberView, PlanSnapshot, Reading
+from bot.reading.choices import read_choice
 from bot.reading.language import english
 from bot.reading.reader import AnswerReader
+from bot.reading.values import warm_up
 from bot.settings import Settings
 from bot.storage import database, models, repository
 from bot.storage.models import Plan
@@ -144,6 +147,7 @@ class Planner:
     def from_settings(cls, settings: Settings) -> Planner:
         engine = database.make_engine(settings.database_url)
         database.migrate(engine)
+        warm_up()  # the value recognisers take a second to build: not on a committee's first choice
         return cls(load_guide(), database.make_session_factory(engine), settings.exports_dir, AnswerReader(english()))
 
     # --- plans -------------------------------------------------------------------------
@@ -246,13 +250,13 @@ class Planner:
         # not wait for it; read again in the rare case the plan moved on meanwhile.
         with self.sessions.begin() as s:
             plan = self._plan(s, code)
-            seen = (plan.current_question_id, tuple(m.name for m in plan.members))
+            seen = (plan.current_question_id, tuple(m.name for m in plan.members), self._standing(s, plan))
         answer_text, speaker, reading = self._attribute_and_read(text, speaker, *seen)
         with self.sessions.begin() as s:
             plan = self._plan(s, code, to_change=True)
             if plan.current_question_id is None:
                 raise NoOpenQuestion(code)
-            now = (plan.current_question_id, tuple(m.name for m in plan.members))
+            now = (plan.current_question_id, tuple(m.name for m in plan.members), self._standing(s, plan))
             if now != seen:
                 answer_text, speaker, reading = self._attribute_and_read(text, speaker, *now)
             member = None
@@ -268,13 +272,27 @@ class Planner:
             )
 
     def _attribute_and_read(
-        self, text: str, speaker: str | None, question_id: str | None, members: tuple[str, ...]
+        self,
+        text: str,
+        speaker: str | None,
+        question_id: str | None,
+        members: tuple[str, ...],
+        standing: Choice | None,
     ) -> tuple[str, str | None, Reading]:
         """The answer's own text and speaker ('Ms. Ortiz: ...' names one), and its reading."""
         named, rest = split_attribution(text, list(members))
         if named and rest.strip():
             speaker, text = named, rest
-        return text, speaker, self._read(members, question_id, text)
+        return text, speaker, self._read(members, question_id, text, standing)
+
+    @staticmethod
+    def _standing(s: Session, plan: Plan) -> Choice | None:
+        """The choice that stands on the current question: a short message may change its values."""
+        if plan.current_question_id is None:
+            return None
+        answers = [repository.answer_view(a) for a in repository.answers_to(s, plan, [plan.current_question_id])]
+        decided = views.latest_choice(answers)
+        return decided.choice if decided else None
 
     def last_answer(self, code: str, answer_id: int | None = None) -> AnswerView | None:
         """The answer this conversation gave last, or else the plan's latest answer."""
@@ -292,7 +310,9 @@ class Planner:
             answer = repository.get_answer(s, plan, answer_id)
             if answer is None:
                 raise AnswerRejected("That answer is no longer in this plan; nothing was changed.")
-            reading = self._read(tuple(m.name for m in plan.members), answer.question_id, text)
+            # New wording of a choice may give only new values: they change that choice.
+            earlier = repository.answer_view(answer).choice
+            reading = self._read(tuple(m.name for m in plan.members), answer.question_id, text, earlier)
         with self.sessions.begin() as s:
             answer = repository.get_answer(s, self._plan(s, code, to_change=True), answer_id)
             if answer is None:
@@ -399,6 +419,11 @@ class Planner:
         )
         return replace(plan, answers=answers)
 
+    def clause(self, code: str, number: str) -> DraftClause | None:
+        """The draft's clause numbered `number` ('4.3'), as the draft would print it now."""
+        entry = self.guide.clause_at(number)
+        return draft_clause(self.guide, self.snapshot(code), entry) if entry else None
+
     def review(self, code: str) -> Review:
         return review_plan(self.guide, self.snapshot(code))
 
@@ -417,11 +442,17 @@ class Planner:
             raise PlanNotFound(code)
         return plan
 
-    def _read(self, members: Sequence[str], question_id: str | None, text: str) -> Reading:
-        """Members are named on purpose; so are the signatories, in their own questions."""
+    def _read(
+        self, members: Sequence[str], question_id: str | None, text: str, standing: Choice | None = None
+    ) -> Reading:
+        """Members are named on purpose; so are the signatories, in their own questions. On a
+        question that decides a clause, the reading says what the answer chooses, if anything."""
         reading = self.reader.read(text, list(members))
-        if question_id and self.guide.question(question_id).special in SIGNATORY_QUESTIONS:
+        question = self.guide.question(question_id) if question_id else None
+        if question and question.special in SIGNATORY_QUESTIONS:
             reading = replace(reading, personal=tuple(i for i in reading.personal if i.kind != "name"))
+        if question and question.decision:
+            reading = replace(reading, choice=read_choice(question.decision, text, standing))
         return reading
 
     def _state(self, s: Session, plan: Plan) -> PlanState:

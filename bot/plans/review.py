@@ -1,6 +1,7 @@
 """The completeness review: the plan checked against every element of the COPS MOU guidance
 and the five SECURe action steps (the checks in guide.yml), plus any answer the discipline
-guardrail flagged that the committee has not yet reworded or knowingly kept."""
+guardrail flagged that the committee has not yet reworded or knowingly kept, every answer kept
+that contradicts the standing clause on routine discipline, and the clauses not yet decided."""
 
 from __future__ import annotations
 
@@ -30,6 +31,10 @@ class DisciplineConcern:
 class Review:
     items: tuple[ReviewItem, ...]
     discipline: tuple[DisciplineConcern, ...]
+    # Kept as written after the warning: the draft shows each as a conflict to resolve.
+    conflicts: tuple[DisciplineConcern, ...] = ()
+    # Clauses with no choice yet and no default the guidance proposes: gaps in the draft.
+    undecided: tuple[Question, ...] = ()
 
     @property
     def gaps(self) -> tuple[ReviewItem, ...]:
@@ -37,13 +42,17 @@ class Review:
 
     @property
     def complete(self) -> bool:
-        return not self.gaps and not self.discipline
+        return not self.gaps and not self.discipline and not self.conflicts
 
     def first_stop(self) -> Question | None:
-        """Where to take the committee first: a flagged answer, else the first gap."""
-        if self.discipline:
-            return self.discipline[0].question
-        return self.gaps[0].question if self.gaps else None
+        """Where to take the committee first: a flagged answer, a conflict, the first gap, else
+        the first clause not yet decided."""
+        for concerns in (self.discipline, self.conflicts):
+            if concerns:
+                return concerns[0].question
+        if self.gaps:
+            return self.gaps[0].question
+        return self.undecided[0] if self.undecided else None
 
 
 def review_plan(guide: Guide, plan: PlanSnapshot) -> Review:
@@ -63,4 +72,17 @@ def review_plan(guide: Guide, plan: PlanSnapshot) -> Review:
     discipline = tuple(
         DisciplineConcern(a, guide.question(a.question_id)) for a in plan.answers if a.discipline_unresolved
     )
-    return Review(tuple(items), discipline)
+    conflicts = tuple(
+        DisciplineConcern(a, guide.question(a.question_id))
+        for a in plan.answers
+        if a.discipline_kept and a.discipline_matter
+    )
+    undecided = tuple(
+        q for q in guide.questions if q.decision and not q.decision.proposed and _open(plan.decision(q.id))
+    )
+    return Review(tuple(items), discipline, conflicts, undecided)
+
+
+def _open(decided: AnswerView | None) -> bool:
+    """No choice stands, or the one that does is held back or kept against the guardrail."""
+    return decided is None or decided.discipline_matter is not None

@@ -30,11 +30,40 @@ class DisciplineFlag:
 
 
 @dataclass(frozen=True)
+class Choice:
+    """What an answer decides: one of the question's alternatives with the values it names,
+    or (alternative None) the committee's own wording of the clause."""
+
+    alternative: str | None
+    values: tuple[tuple[str, str], ...] = ()
+    wording: str | None = None
+
+    def value(self, name: str) -> str | None:
+        return dict(self.values).get(name)
+
+    def stored(self) -> dict[str, object]:
+        if self.alternative is None:
+            return {"wording": self.wording}
+        return {"alternative": self.alternative, "values": dict(self.values)}
+
+    @classmethod
+    def from_stored(cls, stored: dict[str, object] | None) -> Choice | None:
+        if not stored:
+            return None
+        if "alternative" in stored:
+            values = stored.get("values") or {}
+            assert isinstance(values, dict)
+            return cls(str(stored["alternative"]), tuple((str(k), str(v)) for k, v in values.items()))
+        return cls(None, wording=str(stored.get("wording") or ""))
+
+
+@dataclass(frozen=True)
 class Reading:
     discipline: tuple[DisciplineFlag, ...]
     personal: tuple[PersonalItem, ...]
     topics: tuple[str, ...]
     concern: bool
+    choice: Choice | None = None  # set by the Planner, which knows the question
 
     @property
     def discipline_matter(self) -> str | None:
@@ -67,6 +96,7 @@ class AnswerView:
     personal_items: tuple[PersonalItem, ...] = ()
     topics: tuple[str, ...] = ()
     voices_concern: bool = False
+    choice: Choice | None = None
 
     @property
     def speaker(self) -> str:
@@ -105,6 +135,19 @@ class PlanSnapshot:
 
     def answers_to(self, question_id: str) -> list[AnswerView]:
         return [a for a in self.answers if a.question_id == question_id]
+
+    def decision(self, question_id: str) -> AnswerView | None:
+        """The answer whose choice stands for this question: the latest one made or changed."""
+        return latest_choice(self.answers_to(question_id))
+
+    def discussion(self, question_id: str) -> list[AnswerView]:
+        """The answers to this question that decide nothing: what the committee said about it."""
+        return [a for a in self.answers_to(question_id) if a.choice is None]
+
+
+def latest_choice(answers: list[AnswerView]) -> AnswerView | None:
+    choices = [a for a in answers if a.choice is not None]
+    return max(choices, key=lambda a: (a.updated_at, a.id)) if choices else None
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@ A planning discussion is about policy, not about individual students; a name, an
 date of birth in an answer would travel into a document shared with counsel, the board and the
 public (COPS MOU guidance, section C: student records are governed by FERPA and other laws).
 The screen finds such items so the bot can warn at once and the exports can leave them out.
-Registered members and signatories are named on purpose and are never treated as private.
+Registered members and signatories are named on purpose and are never treated as private; nor are
+the names of organisations, units and places, even where a word in one is a surname ("Jackson Middle School").
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Iterable, Sequence
 
 from spacy.language import Language
 from spacy.matcher import Matcher
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
 from bot.plans.members import is_member
 from bot.plans.views import PersonalItem
@@ -42,35 +43,50 @@ IDENTIFIER_PATTERNS: dict[str, re.Pattern[str]] = {
     ),
 }
 
-# Capitalised words that name roles, bodies or places rather than a person.
-NOT_PERSONAL = {
+# Words that end the name of a body, a unit or a place ("Patrol Division", "Jackson Middle School").
+ORGANISATION_HEADS = {
+    "academy",
+    "agency",
+    "association",
+    "board",
+    "bureau",
+    "campus",
+    "center",
+    "city",
+    "clinic",
+    "coalition",
+    "commission",
+    "committee",
+    "council",
+    "county",
+    "court",
+    "department",
+    "district",
+    "division",
+    "elementary",
+    "foundation",
+    "office",
+    "program",
     "school",
     "schools",
+    "section",
+    "service",
+    "services",
+    "team",
+    "unit",
+    "university",
+}
+
+# Capitalised words that name roles, bodies or places rather than a person.
+NOT_PERSONAL = ORGANISATION_HEADS | {
     "high",
     "middle",
-    "elementary",
-    "district",
-    "county",
-    "department",
-    "office",
     "police",
     "sheriff",
     "sheriff's",
-    "board",
     "policy",
     "act",
-    "center",
-    "university",
-    "agency",
-    "city",
     "state",
-    "court",
-    "program",
-    "team",
-    "committee",
-    "association",
-    "council",
-    "academy",
     "principal",
     "superintendent",
     "sro",
@@ -91,6 +107,9 @@ NOT_PERSONAL = {
     "nc2s",
     "secure",
 }
+
+# The recogniser's labels for organisations, buildings and places.
+BODY_LABELS = {"ORG", "FAC", "GPE", "NORP"}
 
 
 class PrivacyScreen:
@@ -113,7 +132,7 @@ class PrivacyScreen:
             name = entity.text.strip().rstrip(".,;:")
             name = re.sub(r"'s?$", "", name)
             start = entity.start_char
-            if not looks_personal(name) or is_member(name, members):
+            if not looks_personal(name) or names_a_body(entity) or is_member(name, members):
                 continue
             if any(start < end and start + len(name) > begin for begin, end in taken):
                 continue
@@ -127,6 +146,29 @@ def identifiers(text: str) -> Iterable[PersonalItem]:
         for match in pattern.finditer(text):
             group = next((g for g in range(1, (pattern.groups or 0) + 1) if match.group(g)), 0)
             yield PersonalItem(match.group(group), kind, match.start(group), match.end(group))
+
+
+def names_a_body(span: Span) -> bool:
+    """Whether the words are (part of) the name of an organisation, a unit or a place."""
+    # The noun the words belong to: "Clinic" for "Riverside Behavioral Health" (the matcher takes
+    # three words at most), "campus" for "the Harbor View campus", "Office" for "Office of Civil Rights".
+    head = span.root
+    while head.dep_ == "compound":
+        head = head.head
+    if head.dep_ == "pobj" and head.head.lower_ == "of":
+        head = head.head.head
+    if head.lower_ in ORGANISATION_HEADS:
+        return True
+    # An organisation or place the recogniser found around the words ("Lincoln Unified's Special
+    # Education Services"). One that covers only the words is no sign: the model calls some
+    # people's names an ORG ("Marcus Hill") or a GPE ("Aaliyah Washington").
+    return any(
+        entity.label_ in BODY_LABELS
+        and entity.start < span.end
+        and span.start < entity.end
+        and any(t.pos_ in ("PROPN", "NOUN") and not span.start <= t.i < span.end for t in entity)
+        for entity in span.doc.ents
+    )
 
 
 def looks_personal(name: str) -> bool:

@@ -76,6 +76,8 @@ class Answer(Base):
     personal_items = Column(JSON, nullable=False, default=list)  # [[kind, start, end, text], ...]
     topics = Column(JSON, nullable=False, default=list)
     voices_concern = Column(Boolean, nullable=False, default=False)
+    # What the answer decides (bot.plans.views.Choice.stored()); NULL for a discussion answer.
+    choice = Column(JSON, nullable=True)
 
     member = relationship("Member")
     revisions = relationship("AnswerRevision", order_by="AnswerRevision.number", cascade="all, delete-orphan")

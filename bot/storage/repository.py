@@ -10,7 +10,16 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot.plans import codes
 from bot.plans.members import Person
-from bot.plans.views import AnswerView, ExportView, MemberView, PersonalItem, PlanSnapshot, Reading, RevisionView
+from bot.plans.views import (
+    AnswerView,
+    Choice,
+    ExportView,
+    MemberView,
+    PersonalItem,
+    PlanSnapshot,
+    Reading,
+    RevisionView,
+)
 from bot.storage.models import Answer, AnswerRevision, ExportRecord, Member, Partner, Plan, SkippedQuestion, utc_now
 
 
@@ -31,6 +40,7 @@ def answer_view(answer: Answer) -> AnswerView:
         personal_items=_items(answer.personal_items) or (),
         topics=tuple(answer.topics or ()),
         voices_concern=bool(answer.voices_concern),
+        choice=Choice.from_stored(answer.choice),
     )
 
 
@@ -51,6 +61,7 @@ def apply_reading(answer: Answer, reading: Reading) -> None:
     answer.personal_items = stored_items(reading.personal)
     answer.topics = list(reading.topics)
     answer.voices_concern = reading.concern
+    answer.choice = reading.choice.stored() if reading.choice else None
 
 
 # Load members and revisions with the answers, not one query per answer.

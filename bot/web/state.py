@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.documents.mou import draft_section
+from bot.documents.agreement import DraftArticle, DraftClause, draft_agreement
 from bot.documents.writer import format_time
+from bot.guide import Guide, Question
 from bot.plans.planner import Planner
 from bot.plans.text import capitalised
 from bot.plans.views import ExportView
@@ -19,11 +20,7 @@ def page_state(planner: Planner, code: str) -> PageState:
     progress = planner.progress(code)
     question = progress.current
     section = guide.section(question.section_id) if question else None
-    # The preview shows the MOU section under discussion; a discussion question previews
-    # the first MOU section it feeds.
-    preview_section = section
-    if question and section and section.part != "mou" and question.feeds:
-        preview_section = guide.section(guide.question(question.feeds[0]).section_id)
+    preview = _article_of(guide, question, draft_agreement(guide, plan)) if question else None
     answers = plan.answers_to(question.id) if question else []
     exports = planner.exports(code)
     latest: dict[str, ExportView] = {}
@@ -42,6 +39,14 @@ def page_state(planner: Planner, code: str) -> PageState:
             "text": question.text,
             "options": list(question.options),
             "section": section.title if section else "",
+            "clause": guide.clause_numbers().get(question.id),
+            # The page's buttons send "option N", as a member would say it.
+            "alternatives": [
+                {"number": index, "label": a.label, "proposed": a.id == question.decision.proposed}
+                for index, a in enumerate(question.decision.alternatives, 1)
+            ]
+            if question.decision
+            else [],
         },
         "progress": {
             "answered": progress.answered,
@@ -68,20 +73,10 @@ def page_state(planner: Planner, code: str) -> PageState:
         ],
         "members": [{"name": m.name, "role": m.role} for m in plan.members],
         "preview": None
-        if preview_section is None or preview_section.part != "mou"
+        if preview is None
         else {
-            "title": preview_section.title,
-            "clauses": [
-                {
-                    "title": c.title,
-                    "lead": c.lead,
-                    "paragraphs": list(c.paragraphs),
-                    "bullets": list(c.bullets),
-                    "placeholder": c.placeholder,
-                    "note": c.note,
-                }
-                for c in draft_section(guide, plan, preview_section)
-            ],
+            "title": f"{preview.number}. {preview.title}",
+            "clauses": [_clause(c) for c in preview.clauses],
         },
         "downloads": [
             {
@@ -95,4 +90,31 @@ def page_state(planner: Planner, code: str) -> PageState:
         # Changes whenever anything the page shows changes, so pages re-render only then.
         "version": f"{len(plan.answers)}:{last_change.isoformat()}:"
         f"{question.id if question else '-'}:{len(exports)}:{len(plan.members)}",
+    }
+
+
+def _article_of(guide: Guide, question: Question, articles: list[DraftArticle]) -> DraftArticle | None:
+    """The article holding the clause under discussion; a discussion question shows the
+    article of the first clause it informs."""
+    entries = [question.id, *question.feeds]
+    for entry in entries:
+        for article in articles:
+            if any(c.entry == entry for c in article.clauses):
+                return article
+    return None
+
+
+def _clause(clause: DraftClause) -> dict[str, Any]:
+    """A clause as the page shows it: the same pieces and notes as the Word draft."""
+    return {
+        "number": clause.number,
+        "title": clause.title,
+        "status": clause.status,
+        "pieces": [{"text": p.text, "kind": p.kind} for p in clause.pieces],
+        "bullets": list(clause.bullets),
+        "notes": [{"author": n.author, "text": n.text} for n in clause.notes],
+        "conflicts": [
+            f"Conflict: an answer kept on \u201c{c.question}\u201d gives the SRO a part in {c.matter}."
+            for c in clause.conflicts
+        ],
     }

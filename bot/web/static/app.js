@@ -141,6 +141,14 @@ function render(state) {
     : "Every question has been passed";
   $("question-heading").textContent = question ? question.text : "Say “go back” to revisit a question, or export the documents.";
   $("question-options").replaceChildren(...(question ? question.options : []).map((o) => element("li", o)));
+  // A decision's alternatives as buttons: each sends "option N", the words a member would say.
+  $("alternatives").replaceChildren(...(question ? question.alternatives : []).map((a) => {
+    const button = element("button", `${a.number}. ${a.label}${a.proposed ? " (recommended)" : ""}`);
+    button.type = "button";
+    button.addEventListener("click", () => send(`option ${a.number}`, `Option ${a.number}: ${a.label}`));
+    return button;
+  }));
+  $("alternatives").hidden = !(question && question.alternatives.length);
 
   const answers = state.answers.map((answer) => {
     const item = element("li", answer.text);
@@ -162,20 +170,28 @@ function render(state) {
   } else {
     const nodes = [element("h3", state.preview.title)];
     for (const clause of state.preview.clauses) {
-      nodes.push(element("h4", clause.title));
-      if (clause.lead) nodes.push(element("p", clause.lead, "lead"));
-      if (clause.placeholder) {
-        const p = element("p");
-        p.append(element("mark", `[To be decided: ${clause.placeholder}]`, "placeholder"));
-        nodes.push(p);
+      const p = element("p", null, clause.status === "standing" ? "clause standing" : "clause");
+      if (clause.status !== "standing") {
+        // "change 4.3", as a member would say it: the conversation goes to the clause's question.
+        const change = element("button", `Change ${clause.number}`, "change-clause");
+        change.type = "button";
+        change.addEventListener("click", () => send(`change ${clause.number}`));
+        p.append(change, " ");
       }
+      p.append(element("strong", `${clause.number} ${clause.title}. `));
+      for (const piece of clause.pieces) {
+        if (piece.kind === "missing") p.append(element("mark", `[To be decided: ${piece.text}]`, "placeholder"));
+        else if (piece.kind === "proposed") p.append(element("mark", piece.text, "proposed"));
+        else p.append(document.createTextNode(piece.text));
+      }
+      nodes.push(p);
       if (clause.bullets.length) {
         const list = element("ul");
         clause.bullets.forEach((b) => list.append(element("li", b)));
         nodes.push(list);
       }
-      clause.paragraphs.forEach((text) => nodes.push(element("p", text)));
-      if (clause.note) nodes.push(element("p", clause.note, "muted"));
+      clause.conflicts.forEach((text) => nodes.push(element("p", text, "conflict")));
+      clause.notes.forEach((note) => nodes.push(element("p", `Note — ${note.text}`, "muted note")));
     }
     preview.replaceChildren(...nodes);
   }

@@ -1,0 +1,165 @@
+"""Values in what a committee says: times ("7:30 to 4:00", "half past seven"), dates ("August 1,
+2027"), durations ("sixty days", "two years"), numbers, percentages and ordinals ("the second").
+
+Microsoft's Recognizers-Text reads them (the same recognisers as its Bot Framework; English
+culture), numbers written in words included, so no page of regular expressions is needed here.
+Each value comes back in the words a clause prints ("7:30 a.m.", "60 days", "August 1, 2027").
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+from recognizers_date_time import DateTimeRecognizer
+from recognizers_number import NumberRecognizer
+from recognizers_text import Culture
+
+UNITS = {"Y": "year", "M": "month", "W": "week", "D": "day", "H": "hour"}
+_DURATION = re.compile(r"^P(T)?(\d+(?:\.\d+)?)([YMWDH])$")
+
+
+@dataclass
+class Found:
+    """What one message names, each kind in the order said; `spans` are where they were."""
+
+    times: list[str] = field(default_factory=list)
+    dates: list[str] = field(default_factory=list)
+    durations: list[str] = field(default_factory=list)
+    counts: list[str] = field(default_factory=list)
+    percents: list[str] = field(default_factory=list)
+    spans: list[tuple[int, int]] = field(default_factory=list)
+
+    def of_kind(self, kind: str) -> list[str]:
+        if kind == "count":  # "40 hours" is read as a duration; its number is the count
+            return self.counts + [d.split()[0] for d in self.durations]
+        return {"time": self.times, "date": self.dates, "duration": self.durations, "percent": self.percents}.get(
+            kind, []
+        )
+
+
+class _Models:
+    """The recognisers, built once per process (about a second): each parse is then 10-50 ms.
+    They keep no state between parses, but a lock keeps two threads off one model anyway."""
+
+    def __init__(self) -> None:
+        numbers = NumberRecognizer(Culture.English)
+        self.datetime = DateTimeRecognizer(Culture.English).get_datetime_model()
+        self.number = numbers.get_number_model()
+        self.ordinal = numbers.get_ordinal_model()
+        self.percent = numbers.get_percentage_model()
+        self.lock = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _models() -> _Models:
+    return _Models()
+
+
+def warm_up() -> None:
+    """Build the recognisers now (at start-up) rather than on a committee's first choice."""
+    read_values("from 7:30 to 4:00, 60 days")
+
+
+def read_values(text: str) -> Found:
+    models = _models()
+    found = Found()
+    with models.lock:
+        for result in models.datetime.parse(text):
+            if _take_datetime(result, found):
+                found.spans.append((result.start, result.end + 1))
+        for result in models.percent.parse(text):
+            if not _inside(result.start, found.spans):
+                found.percents.append(f"{_number(result.resolution.get('value', '').rstrip('%'))} percent")
+                found.spans.append((result.start, result.end + 1))
+        for result in models.number.parse(text):
+            if not _inside(result.start, found.spans):
+                found.counts.append(_number(result.resolution.get("value", "")))
+    return found
+
+
+def ordinal_in(text: str) -> int | None:
+    """'the second', '2nd' -> 2."""
+    models = _models()
+    with models.lock:
+        results = models.ordinal.parse(text)
+    for result in results:
+        value = _number(result.resolution.get("value", ""))
+        if value.isdigit():
+            return int(value)
+    return None
+
+
+def number_in(text: str) -> int | None:
+    """'two', '2' -> 2: the first whole number said."""
+    models = _models()
+    with models.lock:
+        results = models.number.parse(text)
+    for result in results:
+        value = _number(result.resolution.get("value", ""))
+        if value.isdigit():
+            return int(value)
+    return None
+
+
+def _take_datetime(result: Any, found: Found) -> bool:
+    values = (result.resolution or {}).get("values") or []
+    if not values:
+        return False
+    first = values[0]
+    kind = first.get("type")
+    if kind == "timerange" and first.get("start") and first.get("end"):
+        found.times += [_clock(first["start"]), _clock(first["end"])]
+    elif kind == "time" and first.get("value"):
+        found.times.append(_clock(first["value"]))
+    elif kind == "date" and first.get("value"):
+        found.dates.append(_day(first["value"]))
+    elif kind == "daterange" and first.get("Mod") in ("after", "since") and first.get("start"):
+        found.dates.append(_day(first["start"]))  # "starting August 1, 2027"
+    elif kind == "duration" and _duration(first.get("timex", "")):
+        found.durations.append(_duration(first["timex"]))
+    else:
+        return False
+    return True
+
+
+def _inside(position: int, spans: list[tuple[int, int]]) -> bool:
+    return any(start <= position < end for start, end in spans)
+
+
+def _number(value: str) -> str:
+    try:
+        number = float(value)
+    except ValueError:
+        return value
+    return str(int(number)) if number.is_integer() else str(number)
+
+
+def _clock(value: str) -> str:
+    """'16:00:00' -> '4:00 p.m.'"""
+    hours, minutes = (int(part) for part in value.split(":")[:2])
+    hours %= 24
+    suffix = "a.m." if hours < 12 else "p.m."
+    return f"{(hours - 1) % 12 + 1}:{minutes:02d} {suffix}"
+
+
+def _day(value: str) -> str:
+    """'2027-08-01' -> 'August 1, 2027'; a date without a year stays as the recogniser read it."""
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        return value
+    return f"{day:%B} {day.day}, {day.year}"
+
+
+def _duration(timex: str) -> str:
+    """'P60D' -> '60 days', 'P1Y' -> '1 year', 'PT48H' -> '48 hours'."""
+    match = _DURATION.match(timex)
+    if not match or (match.group(1) and match.group(3) != "H"):
+        return ""
+    amount, unit = _number(match.group(2)), UNITS[match.group(3)]
+    return f"{amount} {unit}" + ("" if amount == "1" else "s")
