@@ -72,7 +72,7 @@ def read_choice(decision: Decision, text: str, earlier: Choice | None = None) ->
 
 
 def _names_an_option(decision: Decision, alternative: Alternative, picked: re.Match[str]) -> bool:
-    """"Option 2, ..." always does; a bare "Second, we need to talk about the summer" only when
+    """ "Option 2, ..." always does; a bare "Second, we need to talk about the summer" only when
     what follows the number is nothing, values, or the words a value of the clause takes."""
     if picked.group("verb") or picked.group("marker"):
         return True
