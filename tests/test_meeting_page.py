@@ -83,9 +83,10 @@ def test_a_facilitator_runs_a_session_from_the_page(browser, assistant):
 
     set_speaker(page, "Maria Ortiz")
     type_message(page, "We want a safer campus\nand trust between students and officers.")
-    # The preview drafts section A from this discussion answer at once.
+    # The preview shows the article this discussion informs, the answer as a note to its clauses.
     page.wait_for_selector("#preview >> text=We want a safer campus", timeout=10_000)
-    assert "A. Purpose of the MOU" in page.inner_text("#preview")
+    purpose = assistant.planner.guide.articles[0].title
+    assert f"1. {purpose}" in page.inner_text("#preview")
     page.click("button[data-intent='/next_question']")
     expect(page.locator("#question-heading")).to_have_text(questions[1].text)
     set_speaker(page, "Officer Dan Lee")
@@ -97,8 +98,17 @@ def test_a_facilitator_runs_a_session_from_the_page(browser, assistant):
     page.click("button[data-intent='/skip']")  # question 2 has an answer: moves on
     page.click("button[data-intent='/skip']")  # question 3 left open
     expect(page.locator("#question-heading")).to_have_text(questions[3].text)
-    assert "2 of 35 questions answered" in page.inner_text("#progress-summary")
+    assert f"2 of {len(questions)} questions answered" in page.inner_text("#progress-summary")
     assert "[To be decided:" in page.inner_text("#preview")  # open items show as placeholders
+
+    # On a decision, the alternatives are buttons; pressing one decides the clause.
+    type_message(page, f"change {assistant.planner.guide.clause_numbers()['duty_hours']}")
+    duty = assistant.planner.guide.question("duty_hours")
+    expect(page.locator("#question-heading")).to_have_text(duty.text)
+    second = duty.decision.alternatives[1]
+    page.click(f"#alternatives button >> text={second.label}")
+    page.wait_for_selector("#log li.bot >> text=chose option 2", timeout=30_000)
+    assert assistant.planner.snapshot(plan["code"]).decision(duty.id).choice.alternative == second.id
 
     page.click("button[data-intent='/export_documents']")
     link = page.wait_for_selector("#downloads a >> text=Draft MOU", timeout=30_000)
@@ -106,12 +116,14 @@ def test_a_facilitator_runs_a_session_from_the_page(browser, assistant):
         link.click()
     saved = ARTIFACTS / "downloaded-draft-mou.docx"
     download_info.value.save_as(saved)
-    texts = [p.text for p in Document(str(saved)).paragraphs]
-    assert "We want a safer campus\nand trust between students and officers." in texts
+    draft = Document(str(saved))
+    assert any("We want a safer campus\nand trust between students and officers." in c.text for c in draft.comments)
+    assert not [p.text for p in draft.paragraphs if "We want a safer campus" in p.text]
     answers = assistant.planner.snapshot(plan["code"]).answers
     assert [(a.member_name, a.question_id) for a in answers] == [
         ("Maria Ortiz", questions[0].id),
         ("Officer Dan Lee", questions[1].id),
+        ("Officer Dan Lee", "duty_hours"),
     ]
     page.context.close()
 
