@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +65,15 @@ class Decision:
     values: tuple[Value, ...] = ()
     proposed: str | None = None
     proposed_source: str | None = None
+    # The proposal holds only while these decisions stand as named: {question id: alternative id}.
+    proposed_when: Mapping[str, str] = field(default_factory=dict)
+
+    def proposal(self, chosen: Mapping[str, str | None]) -> str | None:
+        """The alternative to draft, marked as proposed, while the committee has not chosen;
+        `chosen` maps question ids to the alternative each decision stands on."""
+        if self.proposed is None or any(chosen.get(q) != a for q, a in self.proposed_when.items()):
+            return None
+        return self.proposed
 
     def alternative(self, alternative_id: str) -> Alternative:
         return next(a for a in self.alternatives if a.id == alternative_id)
@@ -305,6 +314,11 @@ def _check(guide: Guide) -> None:
     for check in guide.checks:
         if not check.questions or set(check.questions) - set(ids):
             raise GuideError(f"check {check.id} names unknown questions")
+    for q in guide.questions:
+        for other, alternative in (q.decision.proposed_when if q.decision else {}).items():
+            decision = guide.question(other).decision if other in ids else None
+            if decision is None or alternative not in {a.id for a in decision.alternatives}:
+                raise GuideError(f"question {q.id}: proposed_when names {other}: {alternative}, not in the guide")
     _check_articles(guide)
 
 
@@ -324,6 +338,8 @@ def _check_decision(question_id: str, decision: Decision) -> None:
             raise GuideError(f"question {question_id}: proposed alternative {decision.proposed} is not one of its own")
         if not decision.proposed_source:
             raise GuideError(f"question {question_id}: a proposed alternative names the guidance behind it")
+    elif decision.proposed_when:
+        raise GuideError(f"question {question_id}: proposed_when without a proposed alternative")
 
 
 def _check_articles(guide: Guide) -> None:

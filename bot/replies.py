@@ -140,7 +140,9 @@ def alternatives_offer(guide: Guide, question: Question, decision: Decision) -> 
     number = guide.clause_numbers()[question.id]
     lines = [f"Clause {number} ({decision.title}) can read:"]
     for index, alternative in enumerate(decision.alternatives, 1):
-        proposed = " (the guidance recommends this one)" if alternative.id == decision.proposed else ""
+        # A proposal with conditions (COPS funding) is not announced before they are known.
+        recommended = alternative.id == decision.proposed and not decision.proposed_when
+        proposed = " (the guidance recommends this one)" if recommended else ""
         lines.append(f"  {index}. {alternative.label}{proposed}: “{clause_text(decision, alternative.id, ())}”")
     lines.append(
         "Choose by number or by its words, with any values (“option 1, 7:30 to 3:30”), dictate your own "

@@ -355,3 +355,24 @@ def test_both_documents_open_in_libreoffice_and_the_pdf_keeps_the_numbering(plan
         assert f"{numbers[entry]} {title}." in text, entry
     article = [a.title for a in planner.guide.articles].index("Definitions") + 1
     assert f"{article}. Definitions" in text
+
+
+def test_a_cops_funded_post_proposes_the_grants_time_commitment(planner):
+    code = planner.create_plan(SCHOOL, AGENCY).code
+    duty = planner.guide.question("duty_hours")
+    gap = f"Hours of duty. [To be decided: {duty.placeholder}]"
+    assert gap in clauses(planner.export(code).draft_mou)  # funding unknown: nothing to propose
+    planner.go_to(code, "sro_funding")
+    planner.record_answer(code, "option 1")
+    draft = planner.export(code).draft_mou
+    commitment = duty.decision.alternative(duty.decision.proposed)
+    labels = {v.name: f"[To be decided: {v.label}]" for v in duty.decision.values}
+    expected = commitment.text.format(start=labels["start"], end=labels["end"], share="100 percent")
+    assert clause_of(planner, draft, "duty_hours") == f"Hours of duty. [{PROPOSED_MARK}] {expected}"
+    # A shared cost states the School Partner's share, read from words.
+    planner.record_answer(code, "option 3, forty percent")
+    shared = planner.guide.question("sro_funding").decision.alternative("cost_shared")
+    assert clause_of(planner, planner.export(code).draft_mou, "sro_funding") == (
+        f"Funding. {shared.text.format(share='40 percent')}"
+    )
+    assert gap in clauses(planner.export(code).draft_mou)  # no longer COPS-funded: the proposal goes

@@ -250,6 +250,7 @@ def test_changing_an_answer_to_remove_a_student_leaves_no_trace_in_the_documents
         document = Document(str(path))
         texts = [p.text for p in document.paragraphs]
         texts += [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+        texts += [comment.text for comment in document.comments]  # the draft quotes the discussion there
         assert any("bus stop" in t for t in texts)
         assert not any("Jordan" in t or "Miller" in t or "4471823" in t for t in texts), path.name
     assert any("Earlier wording" in p.text for p in Document(str(files.summary)).paragraphs)

@@ -177,10 +177,11 @@ def _clause(guide: Guide, plan: PlanSnapshot, entry: str, number: str, conflicts
         pieces = tuple(alternative_pieces(decision, alternative, choice))
         chosen = f"option {decision.alternatives.index(alternative) + 1}, {alternative.label}"
         return DraftClause(entry, number, title, pieces, DECIDED, (), notes, decided_by=decided, chosen=chosen)
-    if decision.proposed:
+    proposal = decision.proposal(plan.chosen())
+    if proposal:
         source = guide.cite(decision.proposed_source or "")
         notes += (Note(PLANNER, f"{PROPOSED_MARK}. The guidance recommends this ({source})."),)
-        default = alternative_pieces(decision, decision.alternative(decision.proposed), None)
+        default = alternative_pieces(decision, decision.alternative(proposal), None)
         return DraftClause(
             entry, number, title, (Piece(f"[{PROPOSED_MARK}] ", PROPOSED), *default), PROPOSED_DEFAULT, (), notes
         )

@@ -140,9 +140,18 @@ class PlanSnapshot:
         """The answer whose choice stands for this question: the latest one made or changed."""
         return latest_choice(self.answers_to(question_id))
 
+    def chosen(self) -> dict[str, str | None]:
+        """Each decided question's alternative (None for the committee's own wording)."""
+        decided = {a.question_id for a in self.answers if a.choice is not None}
+        return {q: choice.alternative for q in decided if (choice := _choice_of(self.decision(q)))}
+
     def discussion(self, question_id: str) -> list[AnswerView]:
         """The answers to this question that decide nothing: what the committee said about it."""
         return [a for a in self.answers_to(question_id) if a.choice is None]
+
+
+def _choice_of(answer: AnswerView | None) -> Choice | None:
+    return answer.choice if answer else None
 
 
 def latest_choice(answers: list[AnswerView]) -> AnswerView | None:

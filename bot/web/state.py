@@ -42,7 +42,7 @@ def page_state(planner: Planner, code: str) -> PageState:
             "clause": guide.clause_numbers().get(question.id),
             # The page's buttons send "option N", as a member would say it.
             "alternatives": [
-                {"number": index, "label": a.label, "proposed": a.id == question.decision.proposed}
+                {"number": index, "label": a.label, "proposed": a.id == question.decision.proposal(plan.chosen())}
                 for index, a in enumerate(question.decision.alternatives, 1)
             ]
             if question.decision
