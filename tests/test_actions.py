@@ -10,6 +10,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.clauses import ActionChangeClause, ActionShowClause
 from actions.controls import (
     ActionChangeAnswer,
     ActionGoBack,
@@ -404,3 +405,35 @@ def test_the_review_lists_the_gaps_and_going_there_opens_the_first(planner, code
     assert messages == [f"Going to question {number}, “{first.short}”."]
     assert events == [SlotSet("plan_status", "open"), SlotSet("asked_question", None)]
     assert planner.state(code).current == first
+
+
+def test_show_a_clause_by_its_number_reads_it_as_the_draft_does(planner, code):
+    number = planner.guide.clause_numbers()["duty_hours"]
+    planner.go_to(code, "duty_hours")
+    recorded = planner.record_answer(code, "option 1, 7:30 to 3:30", "Maria Ortiz")
+    slots = {"plan_code": code}
+    messages, events = run(ActionShowClause(planner), tracker(slots, text=f"what does {number} say?"))
+    assert messages == [replies.clause_shown(planner.clause(code, number))]
+    assert "7:30 a.m. to 3:30 p.m." in messages[0] and "Maria Ortiz" in messages[0]
+    assert events == []
+    # The read-back when it was chosen said the same clause.
+    read_back = replies.choice_saved(planner.guide, recorded.question, recorded.answer)
+    assert f"“{planner.clause(code, number).text}”" in read_back
+    messages, events = run(ActionShowClause(planner), tracker(slots, text="show 99.4"))
+    assert messages == [replies.no_such_clause("99.4")] and events == []
+
+
+def test_change_a_clause_goes_to_the_question_behind_it(planner, code):
+    numbers = planner.guide.clause_numbers()
+    slots = {"plan_code": code, "asked_question": "x"}
+    messages, events = run(
+        ActionChangeClause(planner), tracker(slots, text=f"change clause {numbers['sro_supervisor']}")
+    )
+    supervisor = planner.guide.question("sro_supervisor")
+    assert messages == [replies.going_to(planner.guide.position(supervisor.id) + 1, supervisor)]
+    assert events == [SlotSet("plan_status", "open"), SlotSet("asked_question", None)]
+    assert planner.state(code).current == supervisor
+    # A standing clause has no question: counsel words it; the plan stays where it was.
+    messages, events = run(ActionChangeClause(planner), tracker(slots, text=f"change {numbers['amendment']}"))
+    assert messages == [replies.standing_not_asked(planner.clause(code, numbers["amendment"]))]
+    assert events == [SlotSet("plan_status", "open")] and planner.state(code).current == supervisor
