@@ -21,7 +21,7 @@ SPECIAL_USES = frozenset({"effective_date"}) | SIGNATORY_QUESTIONS
 VALUE_KINDS = frozenset({"time", "date", "duration", "count", "percent", "text", "list"})
 # Entries of an article that are not a question's decision or a standing clause.
 DEFINITIONS, SIGNATURES = "definitions", "signatures"
-_FIELD = re.compile(r"\{(\w+)\}")
+FIELD = re.compile(r"\{(\w+)\}")
 # Names a standing clause may use besides its own values: the Parties as the plan names them.
 PLAN_FIELDS = frozenset({"school", "agency"})
 
@@ -51,7 +51,7 @@ class Alternative:
 
     @property
     def fields(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(_FIELD.findall(self.text)))
+        return tuple(dict.fromkeys(FIELD.findall(self.text)))
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,10 @@ class Decision:
 
     def alternative(self, alternative_id: str) -> Alternative:
         return next(a for a in self.alternatives if a.id == alternative_id)
+
+    def find(self, alternative_id: str) -> Alternative | None:
+        """The alternative, if the guide still has it (a stored choice may predate a change)."""
+        return next((a for a in self.alternatives if a.id == alternative_id), None)
 
     def value(self, name: str) -> Value:
         return next(v for v in self.values if v.name == name)
@@ -355,5 +359,5 @@ def _check_articles(guide: Guide) -> None:
         missing, extra = set(expected) - set(placed), set(placed) - set(expected)
         raise GuideError(f"the articles must place each MOU question and standing clause once: {missing=} {extra=}")
     for clause in guide.standing_clauses:
-        if set(_FIELD.findall(clause.text)) - PLAN_FIELDS:
+        if set(FIELD.findall(clause.text)) - PLAN_FIELDS:
             raise GuideError(f"standing clause {clause.id} names a value it cannot fill")

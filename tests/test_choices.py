@@ -2,6 +2,8 @@
 what was said (times, durations, dates, numbers, lists), changed values, dictated wording, or
 nothing at all (discussion)."""
 
+from datetime import date
+
 import pytest
 
 from bot.guide import load_guide
@@ -88,10 +90,42 @@ def test_dictated_wording_is_the_committees_own_clause():
         "Second, we need to talk about the summer.",
         "Option values matter less than trust, honestly, so let's keep talking about it for now.",
         "9 is too many to choose from",
+        "First, who supervises the SRO now?",
+        "Option 2 - can you explain it again?",
+        "not every year",
+        "maybe option 1 or option 3",
     ],
 )
 def test_discussion_decides_nothing(said):
     assert choose("duty_hours", said) is None
+
+
+@pytest.mark.parametrize(
+    "question_id, said",
+    [
+        ("review_schedule", "not every year"),
+        ("review_schedule", "no, not every two years"),
+        ("data_collected", "we do not want it disaggregated by student group"),
+        ("public_availability", "not on the district's website"),
+        ("privacy_laws", "First, I want to ask counsel"),
+        ("privacy_laws", "our wording: ."),
+        ("termination_notice", "60 or 90 days"),
+    ],
+)
+def test_a_rejection_a_question_or_an_empty_dictation_decides_nothing(question_id, said):
+    standing = Choice(alternative(question_id, 0))
+    assert choose(question_id, said, standing if question_id == "termination_notice" else None) is None
+
+
+def test_a_remark_after_the_option_is_kept_as_a_remark_not_a_value():
+    supervisor = choose("sro_supervisor", "option 1, but we still need to ask the chief who it will be")
+    assert supervisor == Choice(alternative("sro_supervisor", 0), remark=True)
+    hours = choose("duty_hours", "option 2, but we worry about summer funding")
+    assert hours == Choice(alternative("duty_hours", 1), remark=True)
+    # The clause's own words before a value are not said twice: "... paid by {payer}".
+    assert choose("after_hours_and_court", "option 1 - paid by the booster club").values == (
+        ("payer", "the booster club"),
+    )
 
 
 def test_values_read_in_words_and_digits_alike():
@@ -100,3 +134,11 @@ def test_values_read_in_words_and_digits_alike():
     assert found.percents == ["75 percent"]
     assert found.times == ["8:00 a.m.", "3:30 p.m."]
     assert found.dates == ["July 1, 2027"]
+    # Counts in the order said, a duration's number among them; school days are a duration.
+    assert read_values("16 hours, 4 of them with staff").of_kind("count") == ["16", "4"]
+    assert read_values("within five school days").durations == ["5 school days"]
+
+
+def test_a_date_without_a_year_is_the_next_one():
+    said = read_values("starting August 1").dates
+    assert len(said) == 1 and int(said[0].rsplit(" ", 1)[1]) >= date.today().year

@@ -69,6 +69,9 @@ def plan(planner):
     planner.keep_answer(code, kept.id)
     planner.go_to(code, "mou_purpose")
     planner.next_question(code)  # skipped: stays open
+    # The meeting has reached the last question: the decisions passed without a choice that the
+    # guidance has a default for are proposed; the rest are open.
+    planner.go_to(code, planner.guide.questions[-1].id)
     return code
 
 
@@ -364,12 +367,15 @@ def test_a_cops_funded_post_proposes_the_grants_time_commitment(planner):
     assert gap in clauses(planner.export(code).draft_mou)  # funding unknown: nothing to propose
     planner.go_to(code, "sro_funding")
     planner.record_answer(code, "option 1")
+    assert gap in clauses(planner.export(code).draft_mou)  # the hours not reached yet: still open
+    planner.go_to(code, "after_hours_and_court")  # passed without a choice: now the proposal stands
     draft = planner.export(code).draft_mou
     commitment = duty.decision.alternative(duty.decision.proposed)
     labels = {v.name: f"[To be decided: {v.label}]" for v in duty.decision.values}
-    expected = commitment.text.format(start=labels["start"], end=labels["end"], share="100 percent")
+    expected = commitment.text.format(start=labels["start"], end=labels["end"])
     assert clause_of(planner, draft, "duty_hours") == f"Hours of duty. [{PROPOSED_MARK}] {expected}"
     # A shared cost states the School Partner's share, read from words.
+    planner.go_to(code, "sro_funding")
     planner.record_answer(code, "option 3, forty percent")
     shared = planner.guide.question("sro_funding").decision.alternative("cost_shared")
     assert clause_of(planner, planner.export(code).draft_mou, "sro_funding") == (

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from bot.documents.writer import xml_safe
-from bot.guide import DEFINITIONS, SIGNATURES, Alternative, Decision, Guide, Question
+from bot.guide import DEFINITIONS, FIELD, SIGNATURES, Alternative, Decision, Guide, Question
 from bot.plans.text import capitalised
 from bot.plans.views import AnswerView, Choice, PlanSnapshot
 
@@ -34,6 +34,7 @@ DECIDED, OWN_WORDING, PROPOSED_DEFAULT, OPEN, STANDING, HELD_BACK = (
 PLANNER = "Partnership Planner"  # the author of the notes the assistant adds itself
 
 PROPOSED_MARK = "Proposed from the guidance; confirm"
+STALE_CHOICE = "The committee's choice here names an alternative the guide no longer offers: choose again."
 OWN_WORDING_NOTE = (
     "The committee's own wording of this clause, not one of the guide's alternatives: for counsel to review."
 )
@@ -42,7 +43,6 @@ DISCIPLINE_HELD_BACK = (
     "(section B) says the MOU should rule out. It is held back from this draft until the "
     "committee changes it or keeps it as written."
 )
-_FIELD = re.compile(r"\{(\w+)\}")
 _CLAUSE_NUMBER = re.compile(r"(?<![\d.])(\d{1,2})\s*\.\s*(\d{1,2})(?![\d.])")
 
 
@@ -130,8 +130,18 @@ def draft_agreement(guide: Guide, plan: PlanSnapshot) -> list[DraftArticle]:
 
 
 def draft_clause(guide: Guide, plan: PlanSnapshot, entry: str) -> DraftClause:
-    """One clause, as the whole draft would show it."""
-    return _clause(guide, plan, entry, guide.clause_numbers()[entry], kept_conflicts(guide, plan))
+    """One clause, a definition included, as the whole draft would show it."""
+    return next(c for article in draft_agreement(guide, plan) for c in article.clauses if c.entry == entry)
+
+
+def proposal_for(guide: Guide, plan: PlanSnapshot, question: Question) -> str | None:
+    """The alternative the guidance proposes for a decision the committee has passed without
+    choosing (skipped, or gone by), if its conditions hold; a decision not reached yet is open."""
+    if question.decision is None:
+        return None
+    current = plan.current_question_id
+    passed = question.id in plan.skipped or current is None or guide.position(current) > guide.position(question.id)
+    return question.decision.proposal(plan.chosen()) if passed else None
 
 
 def kept_conflicts(guide: Guide, plan: PlanSnapshot) -> tuple[Conflict, ...]:
@@ -167,17 +177,19 @@ def _clause(guide: Guide, plan: PlanSnapshot, entry: str, number: str, conflicts
     if decided is not None and decided.discipline_kept:
         # Kept after the warning: shown as a conflict at the standing clause, never as a duty.
         return DraftClause(entry, number, title, gap, OPEN, (), notes)
-    if decided is not None and decided.choice is not None:
-        choice = decided.choice
-        if choice.alternative is None:
-            notes += (Note(PLANNER, OWN_WORDING_NOTE),)
-            wording = (Piece(xml_safe(choice.wording or "").strip()),)
-            return DraftClause(entry, number, title, wording, OWN_WORDING, (), notes, decided_by=decided)
-        alternative = decision.alternative(choice.alternative)
+    choice = decided.choice if decided is not None else None
+    if choice is not None and choice.alternative is None:
+        notes += (Note(PLANNER, OWN_WORDING_NOTE),)
+        wording = (Piece(xml_safe(choice.wording or "").strip()),)
+        return DraftClause(entry, number, title, wording, OWN_WORDING, (), notes, decided_by=decided)
+    alternative = decision.find(choice.alternative) if choice and choice.alternative else None
+    if choice is not None and alternative is None:
+        notes += (Note(PLANNER, STALE_CHOICE),)
+    if choice is not None and alternative is not None:
         pieces = tuple(alternative_pieces(decision, alternative, choice))
         chosen = f"option {decision.alternatives.index(alternative) + 1}, {alternative.label}"
         return DraftClause(entry, number, title, pieces, DECIDED, (), notes, decided_by=decided, chosen=chosen)
-    proposal = decision.proposal(plan.chosen())
+    proposal = proposal_for(guide, plan, question)
     if proposal:
         source = guide.cite(decision.proposed_source or "")
         notes += (Note(PLANNER, f"{PROPOSED_MARK}. The guidance recommends this ({source})."),)
@@ -192,7 +204,7 @@ def alternative_pieces(decision: Decision, alternative: Alternative, choice: Cho
     """The alternative's text, each value as given, else its guidance default, else a gap."""
     pieces: list[Piece] = []
     position = 0
-    for match in _FIELD.finditer(alternative.text):
+    for match in FIELD.finditer(alternative.text):
         pieces.append(Piece(alternative.text[position : match.start()]))
         name = match.group(1)
         given = choice.value(name) if choice else None
@@ -222,7 +234,9 @@ def _options_clause(question: Question, plan: PlanSnapshot, number: str, notes: 
         return DraftClause(question.id, number, title, gap, OPEN, (), notes)
     bullets = tuple(question.options[n - 1] for n in picked)
     lead = question.options_lead or ""
-    return DraftClause(question.id, number, title, (Piece(lead),), DECIDED, bullets, notes)
+    latest = max((a for a in answers if chosen_options(a.text, len(question.options))), key=lambda a: a.updated_at)
+    chosen = f"activities {', '.join(str(n) for n in picked)}"
+    return DraftClause(question.id, number, title, (Piece(lead),), DECIDED, bullets, notes, (), latest, chosen)
 
 
 def discussion_notes(guide: Guide, plan: PlanSnapshot, question: Question) -> list[Note]:

@@ -102,6 +102,12 @@ def without_personal_details(guide: Guide, plan: PlanSnapshot) -> PlanSnapshot:
     def private(item: PersonalItem) -> bool:
         return item.kind != "name" or not (is_member(item.text, members) or item.text.casefold() in signatories)
 
+    # A choice carries values forward from earlier answers to its question ("option 1" again keeps
+    # the supervisor named before), so its words go without what any answer there ever named.
+    named_on: dict[str, list[PersonalItem]] = {}
+    for answer in plan.answers:
+        found = [*answer.personal_items, *(i for r in answer.revisions for i in r.personal_items or ())]
+        named_on.setdefault(answer.question_id, []).extend(i for i in found if private(i))
     answers = []
     for answer in plan.answers:
         items = [item for item in answer.personal_items if private(item)]
@@ -114,11 +120,12 @@ def without_personal_details(guide: Guide, plan: PlanSnapshot) -> PlanSnapshot:
         # The themes quote the answers' noun phrases: none that holds a removed detail.
         topics = tuple(t for t in answer.topics if not any(i.text.casefold() in t.casefold() for i in items))
         choice = answer.choice
-        if choice is not None:  # a dictated clause or a value may quote the same details
+        if choice is not None:
+            named = named_on[answer.question_id]
             choice = replace(
                 choice,
-                wording=redact_strings(choice.wording, items) if choice.wording else choice.wording,
-                values=tuple((name, redact_strings(value, items)) for name, value in choice.values),
+                wording=redact_strings(choice.wording, named) if choice.wording else choice.wording,
+                values=tuple((name, redact_strings(value, named)) for name, value in choice.values),
             )
         answers.append(
             replace(answer, text=redact(answer.text, items), revisions=revisions, topics=topics, choice=choice)

@@ -110,10 +110,8 @@ def _decisions(doc: Writer, clauses: list[DraftClause]) -> None:
 
 def decided_line(clause: DraftClause) -> str:
     """'Option 2, School days, and summer programs: 7:30 a.m., 4:00 p.m.', or the own wording."""
-    answer = clause.decided_by
-    assert answer is not None and answer.choice is not None
     if clause.status == OWN_WORDING:
-        return f"The committee's own wording: “{answer.choice.wording}”"
+        return f"The committee's own wording: “{clause.text}”"
     values = [p.text for p in clause.pieces if p.kind in (VALUE, PROPOSED)]
     missing = [p.text for p in clause.pieces if p.kind == MISSING]
     line = capitalised(clause.chosen or "") + (f": {', '.join(values)}" if values else "")
@@ -197,10 +195,11 @@ def _differences(doc: Writer, guide: Guide, plan: PlanSnapshot) -> None:
 def _choice_words(question: Question, answer: AnswerView) -> str:
     choice = answer.choice
     assert choice is not None and question.decision is not None
-    if choice.alternative is None:
-        return "their own wording"
+    alternative = question.decision.find(choice.alternative) if choice.alternative else None
+    if alternative is None:
+        return "their own wording" if choice.alternative is None else "an alternative no longer offered"
     values = ", ".join(value for _, value in choice.values)
-    return question.decision.alternative(choice.alternative).label + (f" ({values})" if values else "")
+    return alternative.label + (f" ({values})" if values else "")
 
 
 def _people(doc: Writer, plan: PlanSnapshot) -> None:

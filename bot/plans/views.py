@@ -37,6 +37,9 @@ class Choice:
     alternative: str | None
     values: tuple[tuple[str, str], ...] = ()
     wording: str | None = None
+    # The answer says more than the choice ("option 2, but we worry about summer funding"):
+    # what it says goes with the clause as a remark, as discussion does.
+    remark: bool = False
 
     def value(self, name: str) -> str | None:
         return dict(self.values).get(name)
@@ -44,7 +47,7 @@ class Choice:
     def stored(self) -> dict[str, object]:
         if self.alternative is None:
             return {"wording": self.wording}
-        return {"alternative": self.alternative, "values": dict(self.values)}
+        return {"alternative": self.alternative, "values": dict(self.values), "remark": self.remark}
 
     @classmethod
     def from_stored(cls, stored: dict[str, object] | None) -> Choice | None:
@@ -53,7 +56,8 @@ class Choice:
         if "alternative" in stored:
             values = stored.get("values") or {}
             assert isinstance(values, dict)
-            return cls(str(stored["alternative"]), tuple((str(k), str(v)) for k, v in values.items()))
+            values_ = tuple((str(k), str(v)) for k, v in values.items())
+            return cls(str(stored["alternative"]), values_, remark=bool(stored.get("remark")))
         return cls(None, wording=str(stored.get("wording") or ""))
 
 
@@ -146,8 +150,9 @@ class PlanSnapshot:
         return {q: choice.alternative for q in decided if (choice := _choice_of(self.decision(q)))}
 
     def discussion(self, question_id: str) -> list[AnswerView]:
-        """The answers to this question that decide nothing: what the committee said about it."""
-        return [a for a in self.answers_to(question_id) if a.choice is None]
+        """What the committee said about this question: the answers that decide nothing, and
+        the choices that said more than the choice."""
+        return [a for a in self.answers_to(question_id) if a.choice is None or a.choice.remark]
 
 
 def _choice_of(answer: AnswerView | None) -> Choice | None:

@@ -19,8 +19,8 @@ from bot.reading.values import Found, number_in, ordinal_in, read_values
 
 # "our wording: ...", "the clause should read: ...": the rest is the committee's own clause.
 _DICTATED = re.compile(
-    r"^\s*(?:our (?:own )?wording|own wording|dictat(?:e|ed|ion)|(?:the )?clause (?:should )?reads?|"
-    r"write it as|word it as)\s*[:\-\u2013\u2014]\s*(?P<wording>\S.*)$",
+    r"^\s*(?:(?:here is |here's )?our (?:own )?wording(?: is)?|own wording|dictat(?:e|ed|ion)|"
+    r"(?:the )?clause (?:should )?reads?|write it as|word it as)\s*[:\-\u2013\u2014]\s*(?P<wording>\S.*)$",
     re.IGNORECASE | re.DOTALL,
 )
 # "option 2", "#2", "2.", "the second one", "number two", "we choose option 2, but ..."
@@ -39,6 +39,15 @@ _CHANGE = re.compile(
     r"the values? (?:are|is)|set (?:it|the values?) to)\b",
     re.IGNORECASE,
 )
+# A question, an "or", a "maybe": the committee has not settled it, whatever numbers it names.
+_UNSURE = re.compile(r"\?|\b(?:or|maybe|perhaps|unsure|not sure|either)\b", re.IGNORECASE)
+# "not every year" names an alternative to reject it.
+_NEGATION = re.compile(r"\b(?:not|no|never|don't|doesn't|neither|nor|without|against)\b", re.IGNORECASE)
+# After "option 1, ...", words that open a remark rather than a value: "but we worry about cost".
+_REMARK = re.compile(
+    r"^(?:we|i|they|some|someone|if|as long as|since|because|though|although|however|which|that|it|this)\b",
+    re.IGNORECASE,
+)
 # A choice by words is a short message; a longer one is discussion that happens to use them.
 MAX_WORDS_TO_CHOOSE = 12
 _FILLER = {"the", "a", "an", "of", "and", "or", "to", "we", "our", "let's", "go", "with", "choose", "pick", "use"}
@@ -50,35 +59,35 @@ def read_choice(decision: Decision, text: str, earlier: Choice | None = None) ->
     choice that stands now, whose values a short message may change."""
     dictated = _DICTATED.match(text)
     if dictated:
-        return Choice(None, wording=dictated.group("wording").strip())
+        wording = dictated.group("wording").strip()
+        return Choice(None, wording=wording) if any(ch.isalpha() for ch in wording) else None
     picked = _BY_NUMBER.match(text.strip())
-    if picked:
+    if picked and not _UNSURE.search(picked.group("rest")):
         number = _which(picked.group("which"))
         if number is not None and 1 <= number <= len(decision.alternatives):
             alternative = decision.alternatives[number - 1]
             if _names_an_option(decision, alternative, picked):
                 return _with_values(decision, alternative, picked.group("rest"), earlier)
-    if len(text.split()) > MAX_WORDS_TO_CHOOSE:
+    if len(text.split()) > MAX_WORDS_TO_CHOOSE or _UNSURE.search(text) or _NEGATION.search(text):
         return None
     named = _named(decision, text)
     if named is not None:
         return _with_values(decision, named, _without_label(text, named), earlier, from_label=True)
-    if earlier is not None and earlier.alternative is not None:
-        alternative = decision.alternative(earlier.alternative)
-        changed = _values(decision, alternative, text)
+    standing = decision.find(earlier.alternative) if earlier and earlier.alternative else None
+    if earlier is not None and standing is not None:
+        changed, _ = _values(decision, standing, text)
         if changed and (_CHANGE.match(text) or _mostly_values(text)):
-            return Choice(alternative.id, _merged(earlier, alternative, changed))
+            return Choice(standing.id, _merged(earlier, standing, changed))
     return None
 
 
 def _names_an_option(decision: Decision, alternative: Alternative, picked: re.Match[str]) -> bool:
     """ "Option 2, ..." always does; a bare "Second, we need to talk about the summer" only when
-    what follows the number is nothing, values, or the words a value of the clause takes."""
+    what follows the number is nothing or values."""
     if picked.group("verb") or picked.group("marker"):
         return True
     rest = _LEADING.sub("", picked.group("rest")).strip(" \t\n,;:.")
-    takes_words = any(decision.value(name).kind in ("text", "list") for name in alternative.fields)
-    return not rest or _mostly_values(rest) or takes_words
+    return not rest or _mostly_values(rest)
 
 
 def _which(said: str) -> int | None:
@@ -97,6 +106,8 @@ def _named(decision: Decision, text: str) -> Alternative | None:
     up most of what it says: "every year" chooses, "we should review it every year with
     parents" is discussion."""
     said = _words(text)
+    if _NEGATION.search(text):
+        return None
     matches = [
         a
         for a in decision.alternatives
@@ -116,10 +127,10 @@ def _without_label(text: str, alternative: Alternative) -> str:
 def _with_values(
     decision: Decision, alternative: Alternative, rest: str, earlier: Choice | None, from_label: bool = False
 ) -> Choice:
-    values = _values(decision, alternative, rest, free_text=not from_label)
+    values, remark = _values(decision, alternative, rest, free_text=not from_label)
     if earlier is not None and earlier.alternative == alternative.id:
-        return Choice(alternative.id, _merged(earlier, alternative, values))
-    return Choice(alternative.id, tuple(values.items()))
+        return Choice(alternative.id, _merged(earlier, alternative, values), remark=remark)
+    return Choice(alternative.id, tuple(values.items()), remark=remark)
 
 
 def _merged(earlier: Choice, alternative: Alternative, changed: dict[str, str]) -> tuple[tuple[str, str], ...]:
@@ -128,9 +139,12 @@ def _merged(earlier: Choice, alternative: Alternative, changed: dict[str, str]) 
     return tuple(values.items())
 
 
-def _values(decision: Decision, alternative: Alternative, text: str, free_text: bool = True) -> dict[str, str]:
+def _values(
+    decision: Decision, alternative: Alternative, text: str, free_text: bool = True
+) -> tuple[dict[str, str], bool]:
     """The values `alternative` needs, read from `text` in the order they are said: times to
-    time values, durations to duration values, and so on; what is left fills a text or list."""
+    time values, durations to duration values, and so on; words left fill its first text or list
+    value. Also whether words were left that are a remark ("but we worry about cost"), not a value."""
     found = read_values(text)
     values: dict[str, str] = {}
     taken: dict[str, int] = {}
@@ -141,12 +155,26 @@ def _values(decision: Decision, alternative: Alternative, text: str, free_text: 
         if index < len(said):
             values[name] = said[index]
             taken[kind] = index + 1
-    words = [name for name in alternative.fields if decision.value(name).kind in ("text", "list")]
     remainder = _remainder(text, found)
-    if free_text and words and remainder:
-        kind = decision.value(words[0]).kind
-        values[words[0]] = _as_list(remainder) if kind == "list" else remainder
-    return values
+    words = [name for name in alternative.fields if decision.value(name).kind in ("text", "list")]
+    if not free_text or not remainder:
+        return values, False
+    if not words or _REMARK.match(remainder) or _NEGATION.search(remainder):
+        return values, len(re.findall(r"[A-Za-z]+", remainder)) > 1
+    kind = decision.value(words[0]).kind
+    given = _without_lead_in(alternative, words[0], remainder)
+    values[words[0]] = _as_list(given) if kind == "list" else given
+    return values, False
+
+
+def _without_lead_in(alternative: Alternative, name: str, said: str) -> str:
+    """ "paid by the booster club" for "... paid by {payer}": the clause already says "paid by"."""
+    before = alternative.text[: alternative.text.index("{" + name + "}")].split()
+    for size in (3, 2, 1):
+        lead = " ".join(before[-size:]).casefold()
+        if before[-size:] and said.casefold().startswith(lead + " "):
+            return said[len(lead) + 1 :].strip()
+    return said
 
 
 def _remainder(text: str, found: Found) -> str:

@@ -25,21 +25,38 @@ _DURATION = re.compile(r"^P(T)?(\d+(?:\.\d+)?)([YMWDH])$")
 
 @dataclass
 class Found:
-    """What one message names, each kind in the order said; `spans` are where they were."""
+    """What one message names: each value with where it starts and its kind, and the spans
+    the values cover (so that what is left can be read as words)."""
 
-    times: list[str] = field(default_factory=list)
-    dates: list[str] = field(default_factory=list)
-    durations: list[str] = field(default_factory=list)
-    counts: list[str] = field(default_factory=list)
-    percents: list[str] = field(default_factory=list)
+    items: list[tuple[int, str, str]] = field(default_factory=list)  # (start, kind, value)
     spans: list[tuple[int, int]] = field(default_factory=list)
 
+    def add(self, start: int, end: int, kind: str, value: str) -> None:
+        self.items.append((start, kind, value))
+        self.spans.append((start, end))
+
     def of_kind(self, kind: str) -> list[str]:
-        if kind == "count":  # "40 hours" is read as a duration; its number is the count
-            return self.counts + [d.split()[0] for d in self.durations]
-        return {"time": self.times, "date": self.dates, "duration": self.durations, "percent": self.percents}.get(
-            kind, []
-        )
+        """The values of one kind in the order said. A count may also be said as a duration's
+        number ("40 hours" of training)."""
+        kinds = {"count", "duration"} if kind == "count" else {kind}
+        found = sorted((start, k, value) for start, k, value in self.items if k in kinds)
+        return [value.split()[0] if k != kind else value for _, k, value in found]
+
+    @property
+    def times(self) -> list[str]:
+        return self.of_kind("time")
+
+    @property
+    def dates(self) -> list[str]:
+        return self.of_kind("date")
+
+    @property
+    def durations(self) -> list[str]:
+        return self.of_kind("duration")
+
+    @property
+    def percents(self) -> list[str]:
+        return self.of_kind("percent")
 
 
 class _Models:
@@ -65,20 +82,30 @@ def warm_up() -> None:
     read_values("from 7:30 to 4:00, 60 days")
 
 
+# Days counted on the school calendar, which the recognisers do not read as a duration.
+_CALENDAR_DAYS = re.compile(r"\s*(school|business|working) days?\b", re.IGNORECASE)
+
+
 def read_values(text: str) -> Found:
     models = _models()
     found = Found()
     with models.lock:
         for result in models.datetime.parse(text):
-            if _take_datetime(result, found):
-                found.spans.append((result.start, result.end + 1))
+            _take_datetime(result, found)
         for result in models.percent.parse(text):
             if not _inside(result.start, found.spans):
-                found.percents.append(f"{_number(result.resolution.get('value', '').rstrip('%'))} percent")
-                found.spans.append((result.start, result.end + 1))
+                value = f"{_number(result.resolution.get('value', '').rstrip('%'))} percent"
+                found.add(result.start, result.end + 1, "percent", value)
         for result in models.number.parse(text):
-            if not _inside(result.start, found.spans):
-                found.counts.append(_number(result.resolution.get("value", "")))
+            if _inside(result.start, found.spans):
+                continue
+            number = _number(result.resolution.get("value", ""))
+            days = _CALENDAR_DAYS.match(text, result.end + 1)
+            if days:  # "five school days": a duration in the school's own days
+                unit = f"{days.group(1).lower()} day" + ("" if number == "1" else "s")
+                found.add(result.start, days.end(), "duration", f"{number} {unit}")
+            else:
+                found.add(result.start, result.end + 1, "count", number)
     return found
 
 
@@ -106,25 +133,24 @@ def number_in(text: str) -> int | None:
     return None
 
 
-def _take_datetime(result: Any, found: Found) -> bool:
+def _take_datetime(result: Any, found: Found) -> None:
     values = (result.resolution or {}).get("values") or []
     if not values:
-        return False
-    first = values[0]
+        return
+    first, span = values[0], (result.start, result.end + 1)
     kind = first.get("type")
     if kind == "timerange" and first.get("start") and first.get("end"):
-        found.times += [_clock(first["start"]), _clock(first["end"])]
+        found.add(*span, "time", _clock(first["start"]))
+        found.add(result.start + 1, span[1], "time", _clock(first["end"]))
     elif kind == "time" and first.get("value"):
-        found.times.append(_clock(first["value"]))
+        found.add(*span, "time", _clock(first["value"]))
     elif kind == "date" and first.get("value"):
-        found.dates.append(_day(first["value"]))
+        # A date said without a year resolves both ways; an agreement's dates are to come.
+        found.add(*span, "date", _day(values[-1]["value"]))
     elif kind == "daterange" and first.get("Mod") in ("after", "since") and first.get("start"):
-        found.dates.append(_day(first["start"]))  # "starting August 1, 2027"
+        found.add(*span, "date", _day(values[-1].get("start") or first["start"]))  # "starting August 1, 2027"
     elif kind == "duration" and _duration(first.get("timex", "")):
-        found.durations.append(_duration(first["timex"]))
-    else:
-        return False
-    return True
+        found.add(*span, "duration", _duration(first["timex"]))
 
 
 def _inside(position: int, spans: list[tuple[int, int]]) -> bool:
@@ -148,7 +174,7 @@ def _clock(value: str) -> str:
 
 
 def _day(value: str) -> str:
-    """'2027-08-01' -> 'August 1, 2027'; a date without a year stays as the recogniser read it."""
+    """'2027-08-01' -> 'August 1, 2027'."""
     try:
         day = date.fromisoformat(value)
     except ValueError:
