@@ -4,8 +4,9 @@ code is a request to open that plan, whatever the classifier says.
 Plan codes are a random word and digits ("BROOK-417", said as "brook 417"), so the classifier
 meets a word it never saw in training in every such message; for a few code words it took the
 request for an answer. The code's shape is exact (bot.plans.codes.find_code), so the shape decides.
-It runs after the answer guard, before the fallback, and puts the intent first in the ranking
-so that the fallback's ambiguity check agrees.
+It runs after the answer guard, before the fallback. The ranking becomes that one intent: the
+fallback would otherwise find "resume north 417" ambiguous (the classifier gave the answer
+intent 0.96) and discard the decision.
 """
 
 from __future__ import annotations
@@ -64,7 +65,6 @@ class ResumeByCode(GraphComponent, IntentClassifier):
             if not asks_to_resume(message.get(TEXT) or "", self.config["max_words"]):
                 continue
             intent = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: 1.0}
-            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != name]
             message.set(INTENT, intent, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [intent, *ranking], add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [intent], add_to_output=True)
         return messages
