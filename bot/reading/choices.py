@@ -15,7 +15,7 @@ import re
 
 from bot.guide import Alternative, Decision
 from bot.plans.views import Choice
-from bot.reading.values import Found, number_in, ordinal_in, read_values
+from bot.reading.values import Found, position_in, read_values
 
 # "our wording: ...", "the clause should read: ...": the rest is the committee's own clause.
 _DICTATED = re.compile(
@@ -94,7 +94,7 @@ def _which(said: str) -> int | None:
     said = said.casefold()
     if said.isdigit():
         return int(said)
-    return ordinal_in(said) or number_in(said)
+    return position_in(said)
 
 
 def _words(text: str) -> set[str]:

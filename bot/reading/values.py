@@ -109,23 +109,12 @@ def read_values(text: str) -> Found:
     return found
 
 
-def ordinal_in(text: str) -> int | None:
-    """'the second', '2nd' -> 2."""
+def position_in(text: str) -> int | None:
+    """Which one is meant: 'the second', '2nd', 'two', '2' -> 2 (an ordinal first, else the first
+    whole number said)."""
     models = _models()
     with models.lock:
-        results = models.ordinal.parse(text)
-    for result in results:
-        value = _number(result.resolution.get("value", ""))
-        if value.isdigit():
-            return int(value)
-    return None
-
-
-def number_in(text: str) -> int | None:
-    """'two', '2' -> 2: the first whole number said."""
-    models = _models()
-    with models.lock:
-        results = models.number.parse(text)
+        results = [*models.ordinal.parse(text), *models.number.parse(text)]
     for result in results:
         value = _number(result.resolution.get("value", ""))
         if value.isdigit():
