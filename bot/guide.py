@@ -16,7 +16,8 @@ import yaml
 
 GUIDE_PATH = Path(__file__).with_name("guide.yml")
 SIGNATORY_QUESTIONS = frozenset({"signatory_agency", "signatory_school"})
-SPECIAL_USES = frozenset({"effective_date"}) | SIGNATORY_QUESTIONS
+STATE = "state"  # the question whose choice names the state whose law applies
+SPECIAL_USES = frozenset({"effective_date", STATE}) | SIGNATORY_QUESTIONS
 # What a clause's typed values can be (bot/reading/values.py reads each from what was said).
 VALUE_KINDS = frozenset({"time", "date", "duration", "count", "percent", "text", "list"})
 # Entries of an article that are not a question's decision or a standing clause.
@@ -102,6 +103,10 @@ class Question:
     options: tuple[str, ...] = ()
     # The clause's lead line above the example activities chosen by number.
     options_lead: str | None = None
+    # {state: the statute}: the states whose law requires this decision.
+    required_by: Mapping[str, str] = field(default_factory=dict)
+    # A decision strong agreements make beyond the COPS minimum: the review flags it while open.
+    recommended: bool = False
 
 
 @dataclass(frozen=True)
@@ -161,6 +166,7 @@ class Guide:
     checks: tuple[Check, ...] = ()
     definitions: tuple[Definition, ...] = ()
     articles: tuple[Article, ...] = ()
+    states: Mapping[str, str] = field(default_factory=dict)  # key -> name, as the state question's alternatives
 
     def standing_clause(self, clause_id: str) -> StandingClause:
         return next(c for c in self.standing_clauses if c.id == clause_id)
@@ -277,6 +283,7 @@ def load_guide(path: Path = GUIDE_PATH) -> Guide:
             _build(Definition, d, f"definition {d.get('term', '?')}") for d in raw.get("definitions", [])
         ),
         articles=tuple(_build(Article, a, f"article {a.get('title', '?')}") for a in raw.get("articles", [])),
+        states=dict(raw.get("states", {})),
     )
     _check(guide)
     return guide
@@ -318,7 +325,12 @@ def _check(guide: Guide) -> None:
     for check in guide.checks:
         if not check.questions or set(check.questions) - set(ids):
             raise GuideError(f"check {check.id} names unknown questions")
+    state = guide.special(STATE).decision
+    if state is None or set(guide.states) - {a.id for a in state.alternatives}:
+        raise GuideError("the state question must offer each state of the guide as an alternative")
     for q in guide.questions:
+        if set(q.required_by) - set(guide.states):
+            raise GuideError(f"question {q.id} is required by a state the guide does not know")
         for other, alternative in (q.decision.proposed_when if q.decision else {}).items():
             decision = guide.question(other).decision if other in ids else None
             if decision is None or alternative not in {a.id for a in decision.alternatives}:

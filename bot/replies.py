@@ -18,9 +18,9 @@ from bot.documents.agreement import (
 )
 from bot.documents.agreement import MISSING as GAP
 from bot.documents.exports import ExportedFiles
-from bot.guide import Decision, Guide, Question
-from bot.plans.planner import PlanState, Progress, RecordedAnswer
-from bot.plans.review import MISSING, Review
+from bot.guide import STATE, Decision, Guide, Question
+from bot.plans.planner import Accepted, PlanState, Progress, RecordedAnswer
+from bot.plans.review import MISSING, Requirement, Review
 from bot.plans.text import capitalised, plural
 from bot.plans.views import MAX_NAME_LENGTH, AnswerView, Choice
 
@@ -223,6 +223,36 @@ def clause_shown(clause: DraftClause) -> str:
     return "\n".join(lines)
 
 
+def no_such_article(guide: Guide, said: int | None) -> str:
+    if said is None:
+        return "Which article? Say, for example, “use the proposed wording for article 4”."
+    return f"The draft has articles 1 to {len(guide.articles)}; there is no article {said}."
+
+
+def proposals_accepted(guide: Guide, accepted: Accepted) -> str:
+    """What "use the proposed wording for article 6" did, clause by clause, with how to change any."""
+    numbers = guide.clause_numbers()
+    title = guide.articles[accepted.article - 1].title
+
+    def listed(questions: tuple[Question, ...]) -> str:
+        return "; ".join(f"{numbers[q.id]} {q.decision.title if q.decision else q.short}" for q in questions)
+
+    lines = [f"Article {accepted.article}, {title}:"]
+    if accepted.accepted:
+        lines.append(f"Accepted the proposed wording for {listed(accepted.accepted)}.")
+    if accepted.already:
+        lines.append(f"Already decided, left as chosen: {listed(accepted.already)}.")
+    if accepted.open:
+        lines.append(f"No proposal in the guidance, still to decide: {listed(accepted.open)}.")
+    if not (accepted.accepted or accepted.already or accepted.open):
+        lines.append("It has no decisions to make: its clauses are standard text for counsel.")
+    elif accepted.accepted:
+        lines.append(
+            f"Say “show {numbers[accepted.accepted[0].id]}” to read one, or “change” and its number to revisit it."
+        )
+    return "\n".join(lines)
+
+
 def standing_not_asked(clause: DraftClause) -> str:
     return (
         f"Clause {clause.number} ({clause.title}) is standard text of the agreement, not a committee decision: "
@@ -338,10 +368,37 @@ def completeness(review: Review, guide: Guide) -> str:
             f"• {item.check.family}, {item.check.title}: {state}. Go back to question {number}, "
             f"“{item.question.short}”."
         )
+    lines += law_lines(review, guide)
     if undecided:
         lines.append(undecided)
     lines.append("Say “take us there” to go to the first one.")
     return "\n".join(lines)
+
+
+def law_lines(review: Review, guide: Guide) -> list[str]:
+    """What the plan's state's law requires and is still open, then what strong agreements decide."""
+    numbers = guide.clause_numbers()
+
+    def named(requirement: Requirement) -> str:
+        decision = requirement.question.decision
+        return f"{numbers[requirement.question.id]} {decision.title if decision else requirement.question.short}"
+
+    lines = [f"• Required by {review.state} law, not yet decided: {named(r)} ({r.statute})." for r in review.required]
+    if review.recommended:
+        state_clause = numbers[guide.special(STATE).id]
+        where = (
+            ""
+            if review.state
+            else " (your state is not one whose SRO law the guidance covers: these are recommendations only)"
+            if review.state_chosen
+            else f" (say which state you are in, clause {state_clause}, to see what its law requires)"
+        )
+        lines.append(
+            f"• Recommended, as strong agreements decide them{where}: "
+            + ", ".join(named(r) for r in review.recommended)
+            + "."
+        )
+    return lines
 
 
 def undecided_line(review: Review, guide: Guide) -> str:

@@ -4,6 +4,7 @@ number and by words, a value changed, a clause dictated, clauses named by number
 kept against the guardrail; then the draft MOU and the summary opened and read back."""
 
 import json
+import time
 
 from docx import Document
 
@@ -119,3 +120,95 @@ def test_a_meeting_on_the_page_decides_the_agreement(assistant):
     assert snapshot.decision("duty_hours").choice.values == (("start", "8:00 a.m."), ("end", "4:00 p.m."))
     # Every choice is kept in the plan's history: the earlier hours too.
     assert [a.text for a in snapshot.answers_to("duty_hours") if a.choice][0] == "option 1, 7:30 to 3:30"
+
+
+def test_a_committee_in_a_hurry_accepts_whole_articles_and_the_review_names_the_law(assistant):
+    guide = assistant.planner.guide
+    numbers = guide.clause_numbers()
+    article = {a.title: i for i, a in enumerate(guide.articles, 1)}
+    room = Room(assistant, "meeting-room-2")
+    for line in ("/start_plan", "Harbor View School District", "Harbor View Police Department", "Ana Ruiz, principal"):
+        room.say(line)
+    code = room.plan["code"]
+    room.say(f"change {numbers['state_law']}")
+    assert "chose option" in room.say("Washington", "Ana Ruiz")
+
+    rights = article["Students' Rights"]
+    reply = room.say(f"use the proposed wording for article {rights}", "Ana Ruiz")
+    assert f"Article {rights}, Students' Rights" in reply and "Accepted the proposed wording" in reply
+    room.say(f"use the proposed wording for article {article['Selection, Supervision and Evaluation']}")
+    # A value changed in one accepted clause, and another clause dictated.
+    room.say(f"change {numbers['sro_evaluation']}")
+    assert "14 days" in room.say("make it 14 days", "Ana Ruiz")
+    room.say(f"change {numbers['searches']}")
+    room.say("our wording: Only School Administrators search students, with the SRO present for safety.")
+    # Left open: who may call the SRO, which Washington's law requires.
+    reply = room.say("what is missing?")
+    assert "RCW 28A.320.124(1)(b)" in reply and "Required by Washington law" in reply
+
+    reply = room.say("export the documents")
+    mou = Document(str(assistant.exports_dir / reply.split("Draft MOU: ")[1].split()[0]))
+    clauses = [p.text for p in mou.paragraphs if p.style.name == "Numbered Clause"]
+
+    def clause(entry: str) -> str:
+        title = guide.question(entry).decision.title
+        return next(text for text in clauses if text.startswith(f"{title}. "))
+
+    force = guide.question("use_of_force").decision
+    assert clause("use_of_force") == f"{force.title}. {force.alternative(force.proposed).text}"
+    evaluation = guide.question("sro_evaluation").decision
+    assert clause("sro_evaluation") == (
+        f"{evaluation.title}. {evaluation.alternative(evaluation.proposed).text.format(within='14 days')}"
+    )
+    assert clause("searches").endswith("Only School Administrators search students, with the SRO present for safety.")
+    calling = guide.question("calling_the_sro")
+    assert clause("calling_the_sro") in (
+        f"{calling.decision.title}. [To be decided: {calling.placeholder}]",
+        f"{calling.decision.title}. [Proposed from the guidance; confirm] "
+        + calling.decision.alternative(calling.decision.proposed).text,
+    )
+    assert "governed by the law of the State of Washington" in " ".join(clauses)
+    assert assistant.planner.snapshot(code).decision("questioning_students").member_name == "Ana Ruiz"
+
+
+def test_a_whole_meeting_taking_the_proposals_decides_everything_in_few_turns(assistant):
+    """The scripted meeting of a committee that takes the guidance's proposals: every decision
+    strong agreements make is made, counted in turns and the assistant's own time (printed, not
+    asserted: a figure)."""
+    guide = assistant.planner.guide
+    numbers = guide.clause_numbers()
+    room = Room(assistant, "meeting-room-3")
+    said = [
+        "/start_plan",
+        "Cedar Falls Schools",
+        "Cedar Falls Police",
+        "Dana Lee, principal; Officer Kim, SRO; Pat Ruiz, parent",
+        *[
+            line
+            for q in guide.sections[0].questions
+            for line in (f"Dana Lee: our view on {q.short.lower()} is settled.", "next")
+        ],
+        f"change {numbers['state_law']}",
+        "Massachusetts",
+        f"change {numbers['sro_funding']}",
+        "option 2",
+        f"change {numbers['effective_date']}",
+        "1, starting July 1, 2027",
+        f"change {numbers['termination_notice']}",
+        "option 2, sixty days",
+        *[f"use the proposed wording for article {n}" for n in range(1, len(guide.articles) + 1)],
+    ]
+    started = time.perf_counter()
+    for line in said:
+        room.say(line)
+    spent = time.perf_counter() - started
+    review = assistant.planner.review(room.plan["code"])
+    undecided = {q.id for q in review.undecided} - {"signatory_agency", "signatory_school"}
+    # Every decision strong agreements make is decided; what stays open is the COPS minimum's
+    # own clauses, which the guidance leaves to the committee (no proposal).
+    assert review.requirements == ()
+    assert undecided <= {q.id for q in guide.questions if q.decision and not q.decision.proposed}
+    print(
+        f"\nScripted meeting taking every proposal: {len(said)} turns, the assistant's time {spent:.1f} s; "
+        f"{len(undecided)} COPS clauses the guidance leaves to the committee: {', '.join(sorted(undecided))}"
+    )

@@ -52,6 +52,10 @@ def test_values_come_from_what_was_said_in_the_clause_s_terms():
     assert choose("partner_agencies", "option 2: Harbor View High, Lincoln Middle\nand Adams Elementary").values == (
         ("schools", "Harbor View High, Lincoln Middle and Adams Elementary"),
     )
+    assert choose("partner_agencies", "2: Harbor View High and Lincoln Middle").values == (
+        ("schools", "Harbor View High and Lincoln Middle"),
+    )
+    assert choose("partner_agencies", "Second, we still need the list of schools") is None
 
 
 def test_an_alternative_is_chosen_by_its_words_only_when_they_are_most_of_the_message():

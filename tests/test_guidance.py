@@ -8,6 +8,7 @@ import pytest
 import yaml
 from docx import Document
 
+from bot import replies
 from bot.plans.review import COVERED, MISSING, review_plan
 from bot.reading.discipline import DisciplineGuard
 from bot.reading.language import english
@@ -133,6 +134,76 @@ def test_review_of_an_empty_plan_lists_every_element_as_missing(planner):
     review = review_plan(planner.guide, planner.snapshot(code))
     assert [item.check.id for item in review.gaps] == [check.id for check in planner.guide.checks]
     assert not any(item.status == COVERED for item in review.items)
+
+
+# --- state law and the decisions strong agreements make ------------------------------------------
+
+
+def decide(planner, code: str, question_id: str, said: str) -> None:
+    planner.go_to(code, question_id)
+    planner.record_answer(code, said)
+
+
+def test_a_washington_plan_has_its_laws_open_decisions_flagged_by_statute(planner):
+    code = planner.create_plan(SCHOOL, AGENCY).code
+    decide(planner, code, "state_law", "Washington")
+    review = planner.review(code)
+    assert review.state == "Washington"
+    required = {r.question.id: r.statute for r in review.required}
+    assert required["calling_the_sro"] == "RCW 28A.320.124(1)(b)"
+    assert required["use_of_force"] == "RCW 28A.320.1241"
+    assert "questioning_students" in {r.question.id for r in review.recommended}  # no Washington statute
+    assert not review.complete and review.first_stop() == planner.guide.question(review.required[0].question.id)
+    said = replies.completeness(review, planner.guide)
+    assert "Required by Washington law, not yet decided" in said and "RCW 28A.320.124(1)(b)" in said
+    # Decided, the requirement is met: it leaves the list.
+    decide(planner, code, "calling_the_sro", "option 1")
+    assert "calling_the_sro" not in {r.question.id for r in planner.review(code).requirements}
+
+
+def test_a_plan_elsewhere_gets_the_recommendations_only_and_is_told_so(planner):
+    code = planner.create_plan(SCHOOL, AGENCY).code
+    said = replies.completeness(planner.review(code), planner.guide)
+    assert "say which state you are in" in said
+    decide(planner, code, "state_law", "option 4, Oregon")
+    review = planner.review(code)
+    assert review.state is None and review.required == () and review.recommended
+    said = replies.completeness(review, planner.guide)
+    assert "recommendations only" in said and "Required by" not in said
+    draft = " ".join(p.text for p in Document(str(planner.export(code).draft_mou)).paragraphs)
+    assert "governed by the law of the State of Oregon." in draft
+
+
+def test_accepting_an_articles_proposals_decides_each_open_clause_once(planner):
+    code = planner.create_plan(SCHOOL, AGENCY, "Maria Ortiz, principal").code
+    guide = planner.guide
+    rights = next(i for i, a in enumerate(guide.articles, 1) if a.title == "Students' Rights")
+    decide(planner, code, "searches", "option 2")
+    accepted = planner.accept_proposals(code, rights, f"use the proposed wording for article {rights}", "Maria Ortiz")
+    entries = guide.articles[rights - 1].clauses
+    assert [q.id for q in accepted.accepted] == [e for e in entries if e != "searches"]
+    assert [q.id for q in accepted.already] == ["searches"] and accepted.open == ()
+    snapshot = planner.snapshot(code)
+    for question in accepted.accepted:
+        decided = snapshot.decision(question.id)
+        assert decided.choice.alternative == question.decision.proposed and decided.member_name == "Maria Ortiz"
+    assert snapshot.decision("searches").choice.alternative == guide.question("searches").decision.alternatives[1].id
+    # Once more: nothing new, each clause already decided.
+    again = planner.accept_proposals(code, rights, "again", None)
+    assert again.accepted == () and len(again.already) == len(entries)
+    said = replies.proposals_accepted(guide, accepted)
+    assert f"Article {rights}, Students' Rights" in said and "Already decided, left as chosen" in said
+
+
+def test_taking_every_proposal_decides_all_but_what_only_the_committee_knows(planner):
+    code = planner.create_plan(SCHOOL, AGENCY).code
+    for number in range(1, len(planner.guide.articles) + 1):
+        planner.accept_proposals(code, number, "use the proposed wording")
+    review = planner.review(code)
+    open_ones = {r.question.id for r in review.requirements}
+    # Funding and the state are facts of this partnership, not recommendations of the guidance.
+    assert open_ones == {"sro_funding"}
+    assert {q.id for q in review.undecided} >= {"sro_funding", "state_law"}
 
 
 # --- redaction and themes in the documents ------------------------------------------------------

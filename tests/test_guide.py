@@ -25,14 +25,14 @@ def test_mou_sections_follow_the_cops_order():
     letters = [s.title.split(".")[0] for s in GUIDE.sections if s.part == "mou"][:5]
     assert letters == ["A", "B", "C", "D", "E"]
     later = [s.title for s in GUIDE.sections if s.part == "mou"][5:]
-    assert [t.split()[0] for t in later] == ["Training", "Data", "Complaint", "Review"]
+    assert [t.split()[0] for t in later] == ["Students'", "Running", "Training", "Data", "Complaint", "Review"]
 
 
 def test_every_question_explains_itself_and_names_its_source():
     for question in GUIDE.questions:
         assert question.why.strip() and question.text.strip()
         assert 1 <= len(question.follow_ups) <= 2, question.id
-        assert question.source.split(",")[0] in GUIDE.sources, question.id
+        assert all(part.split(",")[0].strip() in GUIDE.sources for part in question.source.split(";")), question.id
         assert len(question.short) <= 45, question.id
 
 
@@ -65,7 +65,8 @@ def test_every_mou_question_decides_a_clause_with_alternatives_in_an_article():
             assert alternative.label and alternative.text.endswith("."), (question.id, alternative.id)
             assert set(alternative.fields) <= {v.name for v in decision.values}, (question.id, alternative.id)
         if decision.proposed:
-            assert decision.proposed_source.split(",")[0] in GUIDE.sources, question.id
+            cited = [part.split(",")[0].strip() for part in decision.proposed_source.split(";")]
+            assert all(key in GUIDE.sources for key in cited), question.id
 
 
 def test_the_agreement_keeps_the_cops_order_and_closes_with_term_provisions_and_signatures():
@@ -122,3 +123,59 @@ def test_a_misspelled_key_is_refused(tmp_path: Path):
     path.write_text(broken)
     with pytest.raises(GuideError, match="unknown keys"):
         load_guide(path)
+
+
+# What strong agreements decide beyond the COPS minimum (shared/guidance/model-mou-elements.md),
+# each by the question that decides it.
+STRONG_AGREEMENT_DECISIONS = {
+    "scope": "partner_agencies",
+    "term, renewal, termination": ("effective_date", "termination_notice"),
+    "review and publication": ("review_schedule", "public_availability"),
+    "funding and cost sharing": "sro_funding",
+    "selection, evaluation, removal": ("sro_selection", "sro_evaluation"),
+    "absences and substitutes": "sro_absences",
+    "when staff call the SRO": "calling_the_sro",
+    "arrests, citations, court referrals": "arrests_and_referrals",
+    "questioning students": "questioning_students",
+    "searches": "searches",
+    "use of force, restraints, weapons": "use_of_force",
+    "uniform, equipment, cameras": "equipment_and_cameras",
+    "parent notification": "parent_notification",
+    "students with disabilities and English learners": "disabilities_and_english_learners",
+    "records": "records_kept",
+    "data reported": "data_collected",
+    "complaints": "complaint_process",
+    "start-of-year explanation": "role_explained",
+    "media and public statements": "media_statements",
+}
+
+
+def test_every_decision_strong_agreements_make_is_in_the_guide_with_a_source_and_an_article():
+    placed = {entry for article in GUIDE.articles for entry in article.clauses}
+    for decision, ids in STRONG_AGREEMENT_DECISIONS.items():
+        for question_id in (ids,) if isinstance(ids, str) else ids:
+            question = GUIDE.question(question_id)
+            assert question.decision and 2 <= len(question.decision.alternatives) <= 4, decision
+            assert question.id in placed, decision
+            for part in question.source.split(";"):
+                assert part.split(",")[0].strip() in GUIDE.sources, (decision, part)
+    # "Disputes between the partners" is a standing clause of the general provisions.
+    assert "disputes" in next(a for a in GUIDE.articles if a.title == "General Provisions").clauses
+
+
+def test_state_laws_are_named_and_the_state_question_offers_each_state():
+    state = GUIDE.special("state")
+    assert set(GUIDE.states) == {"washington", "virginia", "massachusetts"}
+    assert set(GUIDE.states) <= {a.id for a in state.decision.alternatives}
+    assert GUIDE.position(state.id) < GUIDE.position("mou_purpose")  # asked early
+    laws = {statute for q in GUIDE.questions for statute in q.required_by.values()}
+    assert any(law.startswith("RCW 28A.320.124") for law in laws)
+    assert any("22.1-280.2:3" in law for law in laws) and any("37P" in law for law in laws)
+
+
+def test_students_rights_stand_together_and_the_term_comes_last():
+    titles = [a.title for a in GUIDE.articles]
+    rights = next(a for a in GUIDE.articles if a.title == "Students' Rights")
+    assert {"questioning_students", "searches", "use_of_force", "parent_notification"} <= set(rights.clauses)
+    assert titles.index("Students' Rights") == titles.index("Roles and Responsibilities") + 1
+    assert titles[-3:] == ["Term, Renewal and Termination", "General Provisions", "Signatures"]

@@ -257,6 +257,24 @@ def _review_appendix(doc: Writer, guide: Guide, plan: PlanSnapshot) -> None:
                     row.cells[2].paragraphs[0],
                     f"Question {guide.position(item.question.id) + 1}: {item.question.short}",
                 )
+    doc.heading("State law and strong agreements", level=2)
+    numbers = guide.clause_numbers()
+    if review.state:
+        doc.paragraph(f"The plan is under {review.state} law.", style="Guidance Note")
+    elif review.state_chosen:
+        doc.paragraph(
+            "The plan's state is not one whose SRO law the guidance covers: the decisions below are "
+            "recommendations only.",
+            style="Guidance Note",
+        )
+    for requirement in review.requirements:
+        question = requirement.question
+        why = f"required by {requirement.statute}" if requirement.statute else "recommended"
+        doc.paragraph(
+            xml_safe(f"{numbers[question.id]} {question.short}: not yet decided ({why})."), style="List Bullet"
+        )
+    if not review.requirements:
+        doc.paragraph("Every decision that strong agreements make is decided.")
     doc.heading("Routine discipline", level=2)
     flagged = [a for a in plan.answers if a.discipline_matter]
     if not flagged:

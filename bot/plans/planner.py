@@ -80,6 +80,16 @@ class RecordedAnswer:
 
 
 @dataclass(frozen=True)
+class Accepted:
+    """What "use the proposed wording for article 6" did, clause by clause."""
+
+    article: int
+    accepted: tuple[Question, ...]  # the guidance's proposal, now the committee's choice
+    already: tuple[Question, ...]  # decided before: left as the committee chose
+    open: tuple[Question, ...]  # no proposal in the guidance: still to decide
+
+
+@dataclass(frozen=True)
 class SectionProgress:
     title: str
     answered: int
@@ -293,6 +303,35 @@ class Planner:
         answers = [repository.answer_view(a) for a in repository.answers_to(s, plan, [plan.current_question_id])]
         decided = views.latest_choice(answers)
         return decided.choice if decided else None
+
+    def accept_proposals(self, code: str, article: int, said: str, speaker: str | None = None) -> Accepted:
+        """Make the guidance's proposed alternative the committee's choice for every clause of
+        one article that has no choice yet: one answer per clause, attributed and kept like any
+        other, so each can be changed later. `article` counts from 1, as the draft numbers it."""
+        said = clean_answer(said)
+        entries = set(self.guide.articles[article - 1].clauses)
+        questions = [q for q in self.guide.questions if q.id in entries and q.decision]
+        accepted, already, still_open = [], [], []
+        with self.sessions.begin() as s:
+            plan = self._plan(s, code, to_change=True)
+            snapshot = repository.snapshot(s, plan)
+            chosen = snapshot.chosen()
+            member = None
+            if speaker:
+                name = resolve_name(clean_name(speaker), [m.name for m in plan.members])
+                member = self._member(s, plan, name, role_from(name))
+            for question in questions:
+                assert question.decision is not None
+                proposal = question.decision.proposal(chosen)
+                if snapshot.decision(question.id) is not None:
+                    already.append(question)
+                elif proposal is None:
+                    still_open.append(question)
+                else:
+                    reading = Reading((), (), (), False, choice=Choice(proposal))
+                    repository.add_answer(s, plan, question.id, said, member, reading)
+                    accepted.append(question)
+        return Accepted(article, tuple(accepted), tuple(already), tuple(still_open))
 
     def last_answer(self, code: str, answer_id: int | None = None) -> AnswerView | None:
         """The answer this conversation gave last, or else the plan's latest answer."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.guide import Check, Guide, Question
+from bot.guide import STATE, Check, Guide, Question
 from bot.plans.views import AnswerView, PlanSnapshot
 
 COVERED, MISSING, THIN = "covered", "missing", "thin"
@@ -28,6 +28,15 @@ class DisciplineConcern:
 
 
 @dataclass(frozen=True)
+class Requirement:
+    """A decision still open that the plan's state's law requires (`statute`), or that strong
+    agreements make (statute None: recommended)."""
+
+    question: Question
+    statute: str | None
+
+
+@dataclass(frozen=True)
 class Review:
     items: tuple[ReviewItem, ...]
     discipline: tuple[DisciplineConcern, ...]
@@ -35,6 +44,17 @@ class Review:
     conflicts: tuple[DisciplineConcern, ...] = ()
     # Clauses with no choice yet and no default the guidance proposes: gaps in the draft.
     undecided: tuple[Question, ...] = ()
+    requirements: tuple[Requirement, ...] = ()
+    state: str | None = None  # the state's name, when the guidance covers its law
+    state_chosen: bool = False  # the committee said where it is (a state the guidance covers or not)
+
+    @property
+    def required(self) -> tuple[Requirement, ...]:
+        return tuple(r for r in self.requirements if r.statute)
+
+    @property
+    def recommended(self) -> tuple[Requirement, ...]:
+        return tuple(r for r in self.requirements if not r.statute)
 
     @property
     def gaps(self) -> tuple[ReviewItem, ...]:
@@ -42,7 +62,7 @@ class Review:
 
     @property
     def complete(self) -> bool:
-        return not self.gaps and not self.discipline and not self.conflicts
+        return not self.gaps and not self.discipline and not self.conflicts and not self.required
 
     def first_stop(self) -> Question | None:
         """Where to take the committee first: a flagged answer, a conflict, the first gap, else
@@ -50,6 +70,8 @@ class Review:
         for concerns in (self.discipline, self.conflicts):
             if concerns:
                 return concerns[0].question
+        if self.required:
+            return self.required[0].question
         if self.gaps:
             return self.gaps[0].question
         return self.undecided[0] if self.undecided else None
@@ -80,7 +102,22 @@ def review_plan(guide: Guide, plan: PlanSnapshot) -> Review:
     undecided = tuple(
         q for q in guide.questions if q.decision and not q.decision.proposed and _open(plan.decision(q.id))
     )
-    return Review(tuple(items), discipline, conflicts, undecided)
+    state_question = guide.special(STATE)
+    state = plan.chosen().get(state_question.id)
+    requirements = tuple(
+        Requirement(q, q.required_by.get(state or ""))
+        for q in guide.questions
+        if q.decision and (q.recommended or q.required_by) and _open(plan.decision(q.id))
+    )
+    return Review(
+        tuple(items),
+        discipline,
+        conflicts,
+        undecided,
+        requirements,
+        guide.states.get(state or ""),
+        state_chosen=plan.decision(state_question.id) is not None,
+    )
 
 
 def _open(decided: AnswerView | None) -> bool:

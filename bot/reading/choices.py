@@ -83,11 +83,16 @@ def read_choice(decision: Decision, text: str, earlier: Choice | None = None) ->
 
 def _names_an_option(decision: Decision, alternative: Alternative, picked: re.Match[str]) -> bool:
     """ "Option 2, ..." always does; a bare "Second, we need to talk about the summer" only when
-    what follows the number is nothing or values."""
+    what follows the number is nothing or values, or, after a digit, the words a value takes."""
     if picked.group("verb") or picked.group("marker"):
         return True
     rest = _LEADING.sub("", picked.group("rest")).strip(" \t\n,;:.")
-    return not rest or _mostly_values(rest)
+    if not rest or _mostly_values(rest):
+        return True
+    # "2: Harbor View High and Lincoln Middle": a digit, then the words of the clause's value.
+    takes_words = any(decision.value(name).kind in ("text", "list") for name in alternative.fields)
+    separated = re.match(r"\s*[:,\u2013\u2014-]", picked.group("rest")) is not None
+    return picked.group("which").isdigit() and separated and takes_words and not _REMARK.match(rest)
 
 
 def _which(said: str) -> int | None:
