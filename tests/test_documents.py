@@ -210,8 +210,16 @@ def test_open_decisions_are_highlighted_placeholders(planner, plan, files):
     texts = {r.text for r in placeholders}
     assert {f"[To be decided: {q.placeholder}]" for q in open_ones} <= texts
     assert "role_law_enforcement" in {q.id for q in open_ones}  # the kept answer drafts no duty
-    # One per open clause, and one for the value the termination clause still lacks.
-    assert len(placeholders) == len(open_ones) + 1
+    # One per open clause, and one per value still lacking in a clause chosen or proposed: the
+    # termination notice (chosen without it) and the start date (the term's proposal has none).
+    guide = planner.guide
+    value_gaps = [
+        r.text for r in placeholders if r.text not in {f"[To be decided: {q.placeholder}]" for q in open_ones}
+    ]
+    notice = guide.question("termination_notice").decision.value("notice").label
+    start = guide.question("effective_date").decision.value("start").label
+    assert sorted(value_gaps) == sorted([f"[To be decided: {notice}]", f"[To be decided: {start}]"])
+    assert len(placeholders) == len(open_ones) + len(value_gaps)
 
 
 def test_signature_table_has_a_row_per_signatory(files):

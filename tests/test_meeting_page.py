@@ -109,6 +109,10 @@ def test_a_facilitator_runs_a_session_from_the_page(browser, assistant):
     page.click(f"#alternatives button >> text={second.label}")
     page.wait_for_selector("#log li.bot >> text=chose option 2", timeout=30_000)
     assert assistant.planner.snapshot(plan["code"]).decision(duty.id).choice.alternative == second.id
+    # The preview's button takes the guidance's proposals for the article under discussion.
+    article = next(i for i, a in enumerate(assistant.planner.guide.articles, 1) if duty.id in a.clauses)
+    page.click(f"#preview button >> text=Use the proposed wording for article {article}")
+    page.wait_for_selector("#log li.bot >> text=Accepted the proposed wording", timeout=30_000)
 
     page.click("button[data-intent='/export_documents']")
     link = page.wait_for_selector("#downloads a >> text=Draft MOU", timeout=30_000)
@@ -124,6 +128,7 @@ def test_a_facilitator_runs_a_session_from_the_page(browser, assistant):
         ("Maria Ortiz", questions[0].id),
         ("Officer Dan Lee", questions[1].id),
         ("Officer Dan Lee", "duty_hours"),
+        ("Officer Dan Lee", "calling_the_sro"),
     ]
     page.context.close()
 

@@ -76,6 +76,7 @@ def page_state(planner: Planner, code: str) -> PageState:
         if preview is None
         else {
             "title": f"{preview.number}. {preview.title}",
+            "number": preview.number,
             "clauses": [_clause(c) for c in preview.clauses],
         },
         "downloads": [

@@ -169,6 +169,11 @@ function render(state) {
     preview.replaceChildren(element("p", "The MOU sections start after the discussion questions.", "muted"));
   } else {
     const nodes = [element("h3", state.preview.title)];
+    // The words a committee in a hurry would say: the guidance's proposals for this article.
+    const accept = element("button", `Use the proposed wording for article ${state.preview.number}`, "accept-article");
+    accept.type = "button";
+    accept.addEventListener("click", () => send(`use the proposed wording for article ${state.preview.number}`));
+    nodes.push(accept);
     for (const clause of state.preview.clauses) {
       const p = element("p", null, clause.status === "standing" ? "clause standing" : "clause");
       if (clause.status !== "standing") {
