@@ -51,3 +51,23 @@ def test_migrate_brings_a_new_database_to_the_latest_schema(tmp_path):
     assert result.returncode == 0, result.stderr
     assert f"Database schema at revision {database.latest_revision()}" in result.stdout
     assert cli("plans", database_url=url, exports=tmp_path).stdout.startswith("No plans yet.")
+
+
+def test_the_command_line_never_loads_tensorflow(sqlite_url, tmp_path):
+    """spaCy's thinc imports TensorFlow whenever it is installed; the command line keeps it out
+    (bot/__main__.py), which saves seconds and hundreds of MB on every command."""
+    env = {**os.environ, "DATABASE_URL": sqlite_url, "EXPORTS_DIR": str(tmp_path)}
+    run = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "bot", "plans"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    imported = {line.rsplit("|", 1)[-1].strip() for line in run.stderr.splitlines() if "|" in line}
+    assert "spacy" in imported and "thinc" in imported  # the readers are loaded...
+    # ...without TensorFlow: its one entry is thinc's attempt, refused (a real import brings
+    # hundreds of tensorflow.* modules).
+    assert not {name for name in imported if name.startswith(("tensorflow.", "keras"))}
