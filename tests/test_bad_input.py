@@ -100,6 +100,8 @@ def test_a_message_that_looks_like_a_code_but_is_not_keeps_the_open_plan(assista
     chat, code = chat_and_code
     reply = chat.say("resume plan ZEBRA-999")
     assert "couldn't find a plan" in reply
-    assert "Saved" in chat.say("still in the first plan")
-    assert stored(assistant, code) == ["still in the first plan"]
+    # (An answer with no command's words: "still in the first plan" reads as "what is missing?"
+    # to the classifier since this session's training data; issue 14 is to ask in such cases.)
+    assert "Saved" in chat.say("The officer should know every student by name.")
+    assert stored(assistant, code) == ["The officer should know every student by name."]
     assert re.search(code, chat.say("what is our plan code"))
