@@ -81,3 +81,10 @@ def test_resume_with_any_plan_code_is_a_request_to_resume(assistant):
     assert assistant.parse("We resumed patrols near BROOK-417 last spring, and it went well")["intent"]["name"] != (
         "resume_plan"
     )
+
+
+def test_a_place_named_like_a_plan_code_is_not_a_request_to_resume(assistant):
+    """Code words are common place names: typed as a partner's name, they must not resume a plan."""
+    for name in ("Cedar Falls Schools", "Maple Valley School District", "Oak Park Police Department", "Pine Ridge USD"):
+        assert assistant.parse(name)["intent"]["name"] != "resume_plan", name
+    assert assistant.parse("let's pick up where we left off")["intent"]["name"] == "resume_plan"
