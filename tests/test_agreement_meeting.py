@@ -13,6 +13,12 @@ from tests.test_meeting_page import status_and_body
 KEPT = "The officer will write up students for tardies and dress code violations."
 
 
+def clause_of(guide, clauses: list[str], entry: str) -> str:
+    """The draft's clause deciding `entry`, found by its title (Word numbers it, not the text)."""
+    title = guide.question(entry).decision.title
+    return next(text for text in clauses if text.startswith(f"{title}. "))
+
+
 class Room:
     """One device on the meeting page: what it sends is what the page's JavaScript sends."""
 
@@ -94,8 +100,7 @@ def test_a_meeting_on_the_page_decides_the_agreement(assistant):
     clauses = [p.text for p in mou.paragraphs if p.style.name == "Numbered Clause"]
 
     def clause(entry: str) -> str:
-        title = guide.question(entry).decision.title
-        return next(text for text in clauses if text.startswith(f"{title}. "))
+        return clause_of(guide, clauses, entry)
 
     duty = guide.question("duty_hours").decision.alternatives[0]
     assert clause("duty_hours") == f"Hours of duty. {duty.text.format(start='8:00 a.m.', end='4:00 p.m.')}"
@@ -151,8 +156,7 @@ def test_a_committee_in_a_hurry_accepts_whole_articles_and_the_review_names_the_
     clauses = [p.text for p in mou.paragraphs if p.style.name == "Numbered Clause"]
 
     def clause(entry: str) -> str:
-        title = guide.question(entry).decision.title
-        return next(text for text in clauses if text.startswith(f"{title}. "))
+        return clause_of(guide, clauses, entry)
 
     force = guide.question("use_of_force").decision
     assert clause("use_of_force") == f"{force.title}. {force.alternative(force.proposed).text}"
