@@ -58,7 +58,7 @@ test: lint train validate story-test ## Set up and run every test (lint first: i
 	$(PY) -m pytest
 
 test-fast: lint ## Lint, then the unit tier only: no server, no browser (see README, "Tests")
-	$(PY) -m pytest -m unit
+	$(PY) -m pytest -m unit -n auto
 
 bench: install train ## Benchmark against Rasa's starter bot (about 6 min; results/bench.json)
 	$(PY) tests/benchmarks/bench.py --out results/bench.json

@@ -58,7 +58,7 @@ def main(argv: Sequence[str] | None = None, planner: Planner | None = None) -> i
         engine = database.make_engine(settings.database_url)
         print(f"Database schema at revision {database.migrate(engine)} ({engine.url.render_as_string()}).")
         return 0
-    planner = planner or Planner.from_settings(Settings.from_environment())
+    planner = planner or Planner.from_settings(Settings.from_environment(), serving=False)
     if args.command in ("delete", "purge"):
         return delete_or_purge(planner, args)
 

@@ -18,6 +18,8 @@ from bot.documents.exports import safe_stem, save_exclusively
 from bot.documents.mou import COUNSEL_NOTICE
 from bot.documents.writer import TEMPLATE
 from bot.guide import DEFINITIONS
+from bot.plans.planner import Planner
+from bot.settings import Settings
 from tests.conftest import soffice
 
 SCHOOL, AGENCY = "Lincoln Unified School District", "Lincoln Police Department"
@@ -43,8 +45,15 @@ def clause_of(planner, path: Path, entry: str) -> str:
     return next(text for text in clauses(path) if text.startswith(f"{title}. "))
 
 
-@pytest.fixture
-def plan(planner):
+@pytest.fixture(scope="module")
+def planner(tmp_path_factory) -> Planner:
+    """One database for the module: each test that changes a plan fills its own (`own_plan`),
+    the others only read the one export, so it is built once."""
+    work = tmp_path_factory.mktemp("documents")
+    return Planner.from_settings(Settings(database_url=f"sqlite:///{work / 'plans.db'}", exports_dir=work / "exports"))
+
+
+def fill_plan(planner: Planner) -> str:
     """Decisions by number with values, by words, dictated; discussion answers; an answer kept
     after the discipline guardrail; a skipped decision; signatories."""
     code = planner.create_plan(SCHOOL, AGENCY, "Maria Ortiz, principal; Officer Dan Lee, SRO").code
@@ -75,9 +84,20 @@ def plan(planner):
     return code
 
 
-@pytest.fixture
-def files(planner, plan):
+@pytest.fixture(scope="module")
+def plan(planner: Planner) -> str:
+    return fill_plan(planner)
+
+
+@pytest.fixture(scope="module")
+def files(planner: Planner, plan: str):
     return planner.export(plan)
+
+
+@pytest.fixture
+def own_plan(planner: Planner) -> str:
+    """The same plan, new, for a test that adds to it or rewords it."""
+    return fill_plan(planner)
 
 
 def test_articles_and_clauses_are_numbered_by_words_own_numbering(planner, files):
@@ -269,7 +289,8 @@ def test_the_summary_opens_with_decisions_open_items_conflicts_and_differences(p
     assert "the committee: School days, set hours (7:15 a.m., 3:45 p.m.)" in line
 
 
-def test_summary_themes_are_phrases_ranked_by_members(planner, plan):
+def test_summary_themes_are_phrases_ranked_by_members(planner, own_plan):
+    plan = own_plan
     for text in (
         "Maria Ortiz: We worry about arrests at school events.",
         "Officer Dan Lee: Arrests worry parents most.",
@@ -300,7 +321,8 @@ def test_summary_lists_participants_and_every_answer_with_who_and_when(planner, 
     assert body[2][0] == "Attribution" and body[2][1].startswith("— Maria Ortiz, school administrator, ")
 
 
-def test_summary_keeps_earlier_wordings(planner, plan):
+def test_summary_keeps_earlier_wordings(planner, own_plan):
+    plan = own_plan
     answer = planner.last_answer(plan)
     planner.revise_answer(plan, answer.id, "Reworded")
     doc = Document(str(planner.export(plan).summary))

@@ -154,10 +154,12 @@ class Planner:
         self.reader = reader
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Planner:
+    def from_settings(cls, settings: Settings, serving: bool = True) -> Planner:
+        """`serving=False` (the command line): the value recognisers are built when first used."""
         engine = database.make_engine(settings.database_url)
         database.migrate(engine)
-        warm_up()  # the value recognisers take a second to build: not on a committee's first choice
+        if serving:
+            warm_up()  # the value recognisers take a second to build: not on a committee's first choice
         return cls(load_guide(), database.make_session_factory(engine), settings.exports_dir, AnswerReader(english()))
 
     # --- plans -------------------------------------------------------------------------
