@@ -10,16 +10,12 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import slots
-from actions.runtime import PlanAction, PlannerAction, last_answer, plan_in_use, status_of, take_text
+from actions.runtime import PlanAction, PlannerAction, in_question, last_answer, plan_in_use, status_of, take_text
 from bot import replies
 from bot.guide import Question
 from bot.plans.members import parse_speaker
 
 ATTRIBUTED = re.compile(r"^[^:\n]{2,80}:\s*\S")
-
-
-def in_question(tracker: Tracker) -> bool:
-    return bool(tracker.active_loop.get("name") == "question_form")
 
 
 class _MoveOn(PlanAction):
@@ -217,3 +213,41 @@ class ActionSetSpeaker(PlannerAction):
         member = self.planner.add_member(code, person) if code else person
         dispatcher.utter_message(text=replies.speaker_set(member.name, member.role))
         return [SlotSet(slots.SPEAKER, member.name)]
+
+
+class ActionAskCommandOrAnswer(PlannerAction):
+    """A message that reads both as an answer and as a command (addons/command_or_answer.py):
+    nothing is stored or done; the committee is asked which it meant, with two buttons."""
+
+    def name(self) -> str:
+        return "action_ask_command_or_answer"
+
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        text = tracker.latest_message.get("text") or ""
+        command = next(tracker.get_latest_entity_values("command"), None)
+        if command not in replies.COMMAND_WORDS:  # cannot happen from the model; never lose the text
+            return [SlotSet(name, value) for name, value in self.keep(text, dispatcher, tracker).items()]
+        dispatcher.utter_message(
+            text=replies.command_or_answer(text, command),
+            buttons=[
+                {"title": replies.SAVE_AS_ANSWER, "payload": "/save_as_answer"},
+                {"title": replies.COMMAND_WORDS[command], "payload": f"/{command}"},
+            ],
+        )
+        return [SlotSet(slots.PENDING_ANSWER, text), SlotSet(slots.PENDING_COMMAND, command)]
+
+    def keep(self, text: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, object]:
+        code = plan_in_use(tracker)
+        return take_text(self.planner, code, text, tracker, dispatcher, stray=not in_question(tracker)) if code else {}
+
+
+class ActionSaveAsAnswer(PlanAction):
+    """“Save it as an answer”: the message asked about is kept (settle_pending, before this runs)."""
+
+    def name(self) -> str:
+        return "action_save_as_answer"
+
+    def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        if not tracker.get_slot(slots.PENDING_ANSWER):
+            dispatcher.utter_message(text=replies.NOTHING_PENDING)
+        return []

@@ -14,7 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 
 from actions import slots
-from actions.runtime import DomainDict, PlanAction, UsesPlanner, plan_in_use, take_text
+from actions.runtime import DomainDict, PlanAction, UsesPlanner, plan_in_use, settle_pending, take_text
 from bot import replies
 from bot.plans.planner import PlanNotFound
 
@@ -54,6 +54,10 @@ class ValidateQuestionForm(UsesPlanner, FormValidationAction):
                 dispatcher.utter_message(text=replies.NO_PLAN)
             return events + [SlotSet(REQUESTED_SLOT, None)]
         try:
+            if typed is not None:  # an answer after a message asked about: that one is kept too
+                events += [
+                    SlotSet(name, value) for name, value in settle_pending(self.planner, tracker, dispatcher).items()
+                ]
             return events + self.on_plan(code, typed, dispatcher, tracker)
         except PlanNotFound:
             dispatcher.utter_message(text=replies.plan_not_found(code))

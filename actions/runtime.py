@@ -49,7 +49,11 @@ class PlannerAction(UsesPlanner, Action, metaclass=ABCMeta):
     def name(self) -> str: ...
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        return await asyncio.to_thread(self.act, dispatcher, tracker)
+        return await asyncio.to_thread(self.settled_act, dispatcher, tracker)
+
+    def settled_act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        settled = settle_pending(self.planner, tracker, dispatcher)
+        return [SlotSet(name, value) for name, value in settled.items()] + self.act(dispatcher, tracker)
 
     @abstractmethod
     def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]: ...
@@ -114,6 +118,10 @@ def last_answer(planner: Planner, code: str, tracker: Tracker) -> AnswerView | N
     return planner.last_answer(code, int(last_id) if last_id else None)
 
 
+def in_question(tracker: Tracker) -> bool:
+    return bool(tracker.active_loop.get("name") == "question_form")
+
+
 def status_of(state: PlanState) -> str:
     return "open" if state.current else "finished"
 
@@ -153,3 +161,22 @@ def take_text(
     for said in [saved, *replies.warnings(recorded.answer)]:
         dispatcher.utter_message(text=said)
     return {slots.LAST_ANSWER_ID: float(recorded.answer.id)}
+
+
+def settle_pending(planner: Planner, tracker: Tracker, dispatcher: CollectingDispatcher) -> dict[str, Any]:
+    """A message that was asked about (an answer, or the command it also reads as?) is settled
+    by whatever comes next: its command drops it, anything else keeps it as an answer, so
+    nothing the committee said is lost by carrying on. Returns the slots to set."""
+    pending = tracker.get_slot(slots.PENDING_ANSWER)
+    if not pending:
+        return {}
+    cleared: dict[str, Any] = {slots.PENDING_ANSWER: None, slots.PENDING_COMMAND: None}
+    chosen = (tracker.latest_message.get("intent") or {}).get("name")
+    code = plan_in_use(tracker)
+    if chosen == tracker.get_slot(slots.PENDING_COMMAND) or not code:
+        return cleared
+    try:
+        stray = not in_question(tracker)
+        return {**take_text(planner, code, str(pending), tracker, dispatcher, stray=stray), **cleared}
+    except PlanNotFound:
+        return cleared  # the action that follows says so

@@ -12,3 +12,5 @@ SPEAKER = "speaker"  # the member named as speaking
 SCHOOL_PARTNER = "school_partner"
 AGENCY_PARTNER = "agency_partner"
 MEMBERS_TEXT = "members_text"
+PENDING_ANSWER = "pending_answer"  # a message asked about: an answer, or the command it also reads as?
+PENDING_COMMAND = "pending_command"  # that command

@@ -51,6 +51,7 @@ NOTHING_TO_CANCEL = "There is nothing to cancel."
 WHO_IS_SPEAKING = "Who is speaking? Say, for example, “Ms. Ortiz speaks next”."
 NO_GAP = "The review found nothing missing, so there is no gap to go to."
 NOTHING_TO_KEEP = "There is no answer yet to keep."
+NOTHING_PENDING = "There is no message waiting to be saved: every answer so far is already kept."
 SETUP_STOPPED = (
     "Setting up the new plan is stopped; no plan was created. "
     "Say “start a new plan” to begin again, or “resume” with a plan code."
@@ -500,3 +501,40 @@ def stray_answer_saved(recorded: RecordedAnswer) -> str:
 
 def plan_code(state: PlanState | None) -> str:
     return f"Your plan code is {spell_code(state.code)}." if state else NO_PLAN
+
+
+# What each command does, in the words of a button: "Save it as an answer" or one of these.
+COMMAND_WORDS = {
+    "greet": "Say hello",
+    "goodbye": "Pause the plan and say goodbye",
+    "start_plan": "Start a new plan",
+    "resume_plan": "Open a paused plan",
+    "skip": "Skip this question",
+    "next_question": "Go to the next question",
+    "go_back": "Go back a question",
+    "repeat_question": "Repeat the question",
+    "explain": "Explain why this is asked",
+    "review_answers": "Show the answers so far",
+    "change_answer": "Change the last answer",
+    "cancel": "Cancel the change",
+    "progress": "Show our progress",
+    "export_documents": "Export the documents",
+    "pause": "Pause the plan",
+    "help": "Show what I can do",
+    "show_plan_code": "Show the plan code",
+    "keep_answer": "Keep the flagged answer as written",
+    "check_plan": "Check what is missing",
+    "go_to_gap": "Go to the first gap",
+    "show_clause": "Show that clause",
+    "change_clause": "Change that clause",
+    "accept_article": "Use the proposed wording for that article",
+}
+SAVE_AS_ANSWER = "Save it as an answer"
+
+
+def command_or_answer(text: str, command: str) -> str:
+    return (
+        f"“{excerpt(text, 120)}” could be an answer or “{COMMAND_WORDS[command].lower()}”. "
+        "Which did you mean? Tap one, or say “save it as an answer”. Nothing is done until you "
+        "choose; if you carry on without choosing, I keep it as an answer."
+    )

@@ -12,9 +12,12 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.clauses import ActionChangeClause, ActionShowClause
 from actions.controls import (
+    ActionAskCommandOrAnswer,
     ActionChangeAnswer,
     ActionGoBack,
+    ActionNextQuestion,
     ActionRepeatQuestion,
+    ActionSaveAsAnswer,
     ActionSetSpeaker,
     ActionSkipQuestion,
 )
@@ -22,6 +25,7 @@ from actions.questions import ActionFinishPlan, ActionTakeAnswer, ValidateQuesti
 from actions.review import ActionCheckPlan, ActionGoToGap, ActionKeepAnswer
 from actions.setup import ActionCreatePlan, ActionResumePlan, ValidatePlanSetupForm
 from bot import replies
+from bot.plans.planner import RecordedAnswer
 
 DOMAIN = yaml.safe_load((Path(__file__).parent.parent / "domain.yml").read_text())
 
@@ -437,3 +441,60 @@ def test_change_a_clause_goes_to_the_question_behind_it(planner, code):
     messages, events = run(ActionChangeClause(planner), tracker(slots, text=f"change {numbers['amendment']}"))
     assert messages == [replies.standing_not_asked(planner.clause(code, numbers["amendment"]))]
     assert events == [SlotSet("plan_status", "open")] and planner.state(code).current == supervisor
+
+
+def asked_about(text: str, command: str, code: str) -> Tracker:
+    """The tracker action_ask_command_or_answer sees: a message the model took for either."""
+    t = tracker({"plan_code": code}, text=text, intent="command_or_answer", loop="question_form")
+    t.latest_message["entities"] = [{"entity": "command", "value": command}]
+    return t
+
+
+def test_a_message_that_reads_both_ways_is_asked_about_and_nothing_is_stored(planner, code):
+    text = "Next year's budget covers it."
+    messages, events = run(ActionAskCommandOrAnswer(planner), asked_about(text, "next_question", code))
+    assert messages == [replies.command_or_answer(text, "next_question")]
+    assert events == [SlotSet("pending_answer", text), SlotSet("pending_command", "next_question")]
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionAskCommandOrAnswer(planner).run(dispatcher, asked_about(text, "next_question", code), DOMAIN))
+    assert dispatcher.messages[0]["buttons"] == [
+        {"title": replies.SAVE_AS_ANSWER, "payload": "/save_as_answer"},
+        {"title": replies.COMMAND_WORDS["next_question"], "payload": "/next_question"},
+    ]
+    assert not planner.snapshot(code).answers
+    assert planner.position(code).current.id == planner.guide.questions[0].id
+
+
+PENDING = {"pending_answer": "Next year's budget covers it.", "pending_command": "next_question"}
+
+
+def test_save_it_as_an_answer_keeps_the_message_asked_about(planner, code):
+    slots = {"plan_code": code, **PENDING}
+    messages, events = run(ActionSaveAsAnswer(planner), tracker(slots, intent="save_as_answer", loop="question_form"))
+    [answer] = planner.snapshot(code).answers
+    assert answer.text == PENDING["pending_answer"] and answer.question_id == planner.guide.questions[0].id
+    assert messages == [replies.answer_saved(RecordedAnswer(answer, planner.guide.questions[0], 1))]
+    assert events == [
+        SlotSet("last_answer_id", float(answer.id)),
+        SlotSet("pending_answer", None),
+        SlotSet("pending_command", None),
+    ]
+    # Said again with nothing waiting, it says so and saves nothing.
+    messages, events = run(ActionSaveAsAnswer(planner), tracker({"plan_code": code}, intent="save_as_answer"))
+    assert messages == [replies.NOTHING_PENDING] and events == []
+    assert len(planner.snapshot(code).answers) == 1
+
+
+def test_choosing_the_command_drops_the_message_and_carrying_on_keeps_it(planner, code):
+    first = planner.guide.questions[0].id
+    slots = {"plan_code": code, **PENDING}
+    _, events = run(ActionNextQuestion(planner), tracker(slots, intent="next_question", loop="question_form"))
+    assert events[:2] == [SlotSet("pending_answer", None), SlotSet("pending_command", None)]
+    assert not planner.snapshot(code).answers and planner.position(code).current.id != first
+    # Another answer instead of a choice: the message asked about is kept first, then the answer.
+    planner.go_to(code, first)
+    validate = ValidateQuestionForm(planner)
+    _, events = run(validate, answer_turn("Maria Ortiz: The city pays half.", {"plan_code": code, **PENDING}))
+    answers = planner.snapshot(code).answers
+    assert [a.text for a in answers] == [PENDING["pending_answer"], "The city pays half."]
+    assert SlotSet("pending_answer", None) in events and SlotSet("pending_command", None) in events

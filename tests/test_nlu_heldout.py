@@ -13,6 +13,7 @@ TRAINING = Path(__file__).parent.parent / "data" / "nlu.yml"
 SHORT_ANSWERS = Path(__file__).parent / "data" / "short_answers.yml"
 DOMAIN = Path(__file__).parent.parent / "domain.yml"
 ANSWER = "give_answer"
+ASKED = "command_or_answer"  # asked about: stored only if the committee says it is an answer
 
 
 def examples(path: Path) -> list[tuple[str, str]]:
@@ -42,13 +43,20 @@ def test_intent_f1_on_heldout_phrasings(assistant):
     # Inside a question, nlu_fallback is stored as an answer (the form's from_text
     # mapping takes it), so for answers it counts as right; for a command it is a miss.
     predicted = [assistant.parse(text)["intent"]["name"] for text, _ in heldout]
-    scored = [ANSWER if p == "nlu_fallback" and t == ANSWER else p for t, p in zip(truth, predicted)]
-    print("\nHeld-out intent recognition (nlu_fallback counted as an answer for answers):")
+    # An answer asked about is stored once the committee says so: kept, after one question.
+    scored = [ANSWER if p in ("nlu_fallback", ASKED) and t == ANSWER else p for t, p in zip(truth, predicted)]
+    print("\nHeld-out intent recognition (nlu_fallback and asked-about counted as an answer for answers):")
     print(classification_report(truth, scored, zero_division=0))
     controls = sorted(set(truth) - {ANSWER})
     macro = f1_score(truth, scored, labels=controls, average="macro", zero_division=0)
     answer_recall = sum(p == ANSWER for t, p in zip(truth, scored) if t == ANSWER) / truth.count(ANSWER)
-    print(f"control intents macro F1 {macro:.3f}; answers kept as answers {answer_recall:.3f}")
+    asked = sum(p == ASKED for t, p in zip(truth, predicted) if t == ANSWER) / truth.count(ANSWER)
+    commands = [(t, p) for t, p in zip(truth, predicted) if t != ANSWER]
+    first_try = sum(t == p for t, p in commands) / len(commands)
+    print(
+        f"control intents macro F1 {macro:.3f}; answers kept as answers {answer_recall:.3f} "
+        f"(asked about first: {asked:.3f}); commands understood on first try {first_try:.3f}"
+    )
     assert macro >= 0.85
     # An answer taken for a command would not be stored: this must stay near perfect.
     assert answer_recall >= 0.95
@@ -57,19 +65,28 @@ def test_intent_f1_on_heldout_phrasings(assistant):
 def test_short_answers_with_command_words_are_mostly_kept(assistant):
     """Short answers are the hardest to tell from commands. Inside a question, the answer slot
     takes every intent but the control intents it lists (domain.yml); a short answer given one
-    of those is not stored. This measures how many are kept and guards the level reached; the
-    misses show what to work on."""
+    of those is not stored, and one taken as `command_or_answer` is stored once the committee
+    says it is an answer. This measures both and guards the levels reached; the misses show
+    what to work on."""
     answers = yaml.safe_load(SHORT_ANSWERS.read_text())["answers"]
     training = {text.casefold() for text, _ in examples(TRAINING)}
     assert not [text for text in answers if text.casefold() in training]
     controls = set(yaml.safe_load(DOMAIN.read_text())["slots"]["answer"]["mappings"][0]["not_intent"])
     taken = {text: assistant.parse(text)["intent"]["name"] for text in answers}
-    lost = {text: intent for text, intent in taken.items() if intent in controls}
+    asked = {text for text, intent in taken.items() if intent == ASKED}
+    lost = {text: intent for text, intent in taken.items() if intent in controls and text not in asked}
+    at_once = 1 - (len(lost) + len(asked)) / len(answers)
     kept = 1 - len(lost) / len(answers)
-    print(f"\nShort answers kept as answers inside a question: {kept:.3f} of {len(answers)}")
+    print(
+        f"\nShort answers inside a question, of {len(answers)}: kept at once {at_once:.3f}; "
+        f"kept at once or after one question {kept:.3f}"
+    )
     for text, intent in sorted(lost.items()):
         print(f"  {text!r}: taken as {intent}")
-    assert kept >= 0.8
+    for text in sorted(asked):
+        print(f"  {text!r}: asked about")
+    assert kept >= 0.95
+    assert at_once >= 0.825
 
 
 def test_resume_with_any_plan_code_is_a_request_to_resume(assistant):

@@ -179,7 +179,14 @@ class MeetingPageInput(InputChannel):
                 if new_key:
                     bound = {"code": created["code"], "key": new_key}
                     messages.append(replies.access_key(created["code"], new_key))
-            return response.json({"messages": messages, "plan": bound})
+            # Buttons a reply offers (save it as an answer, or the command it also reads as):
+            # each sends its payload as the page's next message.
+            choices = [
+                {"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
+                for m in collector.messages
+                for b in m.get("buttons") or []
+            ]
+            return response.json({"messages": messages, "plan": bound, "choices": choices})
 
         @page.route("/state", methods=["GET"])
         async def state(request: Request) -> HTTPResponse:

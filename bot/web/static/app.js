@@ -62,6 +62,7 @@ async function send(message, shown) {
   try {
     const data = await post(message);
     data.messages.forEach((text) => log(text, "bot"));
+    offer(data.choices || []);
     if (data.plan) await bind(data.plan, true);
     else if (plan) await refresh();
   } catch (error) {
@@ -69,6 +70,24 @@ async function send(message, shown) {
     // Nothing typed is lost: a message that was not taken goes back into the box.
     if (shown === undefined && !$("message").value) $("message").value = message;
   }
+}
+
+// A reply's buttons ("Save it as an answer" / the command): each sends its payload once,
+// shown in the log by its title; the typed words work as well.
+function offer(choices) {
+  if (!choices.length) return;
+  const item = element("li", null, "bot choices");
+  choices.forEach((choice) => {
+    const button = element("button", choice.title);
+    button.type = "button";
+    button.addEventListener("click", () => {
+      item.querySelectorAll("button").forEach((b) => { b.disabled = true; });
+      send(choice.payload, choice.title);
+    });
+    item.append(button);
+  });
+  $("log").append(item);
+  $("log").scrollTop = $("log").scrollHeight;
 }
 
 async function bind(newPlan, announce) {

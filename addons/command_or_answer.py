@@ -1,0 +1,148 @@
+"""A message the classifier takes for a command but which says more than commands say is
+asked about instead of acted on.
+
+Inside a question an answer taken for a command is not stored and the plan moves ("Next year's
+budget covers it." moved to the next question; "Export of records needs parent consent."
+exported). Commands, however loosely phrased, are made of a small vocabulary ("next", "skip this
+one", "let's go back a question"); answers bring words of their own ("budget", "records",
+"consent"). So this component learns every command's words from data/nlu.yml, and a message
+taken for a command that has two content words no command uses, or one such word while the
+classifier's second guess is the answer, becomes `command_or_answer`, with the command it might
+be as the entity `command`: the assistant asks which was meant (two buttons), and nothing is
+stored or done until it knows. The classifier's confidence is no help here: it gave "Next
+year's budget covers it." 0.99 for next_question.
+
+It runs after the answer guard and the resume-by-code rule (which decide by shape first) and
+before the FAQ selector and the fallback.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    ENTITY_ATTRIBUTE_TYPE,
+    ENTITY_ATTRIBUTE_VALUE,
+    EXTRACTOR,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+from bot.plans.codes import find_code
+
+WORDS_FILE = "command_words.json"
+WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")  # a contraction's first part decides: "we'd", "year's"
+# Words any command may carry without saying anything more: politeness and the meeting itself.
+FILLERS = frozenset(
+    {"please", "ok", "okay", "alright", "right", "now", "just", "let", "let's", "lets", "ll", "want", "like", "thanks"}
+    | {"guys", "everyone", "folks", "team", "committee", "actually", "um", "uh", "yeah", "yes", "oh", "hey", "so"}
+)
+
+
+def content_words(text: str) -> set[str]:
+    words = {w.split("'")[0] for w in WORD.findall(text.casefold())}
+    return {w for w in words if w and w not in ENGLISH_STOP_WORDS and w not in FILLERS}
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class CommandOrAnswer(GraphComponent, IntentClassifier):
+    @classmethod
+    def required_components(cls) -> list[type]:
+        return []
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {
+            "intent": "command_or_answer",
+            "entity": "command",
+            "answer_intent": "give_answer",
+            # The intents that, inside a question, would take a message instead of storing it.
+            "commands": [],
+        }
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        words: list[str] | None = None,
+    ) -> None:
+        self.config = config
+        self.model_storage = model_storage
+        self.resource = resource
+        self.commands = set(config["commands"])
+        self.words = set(words or [])
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> CommandOrAnswer:
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        words: set[str] = set()
+        for example in training_data.intent_examples:
+            if example.get(INTENT) in self.commands:
+                words |= content_words(example.get(TEXT) or "")
+        with self.model_storage.write_to(self.resource) as directory:
+            (directory / WORDS_FILE).write_text(json.dumps(sorted(words)))
+        return self.resource
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> CommandOrAnswer:
+        with model_storage.read_from(resource) as directory:
+            words = json.loads((directory / WORDS_FILE).read_text())
+        return cls(config, model_storage, resource, words)
+
+    def reads_as_answer(self, message: Message) -> bool:
+        """Whether a message taken for a command may be an answer instead."""
+        text = message.get(TEXT) or ""
+        if find_code(text) is not None:  # a plan code: its shape decided (addons/resume_by_code.py)
+            return False
+        beyond = content_words(text) - self.words
+        ranking = message.get(INTENT_RANKING_KEY) or []
+        answer_next = len(ranking) > 1 and ranking[1].get(INTENT_NAME_KEY) == self.config["answer_intent"]
+        return len(beyond) >= 2 or (len(beyond) == 1 and answer_next)
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            intent = message.get(INTENT) or {}
+            name, confidence = intent.get(INTENT_NAME_KEY), intent.get(PREDICTED_CONFIDENCE_KEY)
+            if name not in self.commands or not self.reads_as_answer(message):
+                continue
+            asked = {INTENT_NAME_KEY: self.config["intent"], PREDICTED_CONFIDENCE_KEY: confidence}
+            message.set(INTENT, asked, add_to_output=True)
+            # The fallback after this compares the ranking's first two; the question is one intent.
+            message.set(INTENT_RANKING_KEY, [asked], add_to_output=True)
+            command = {
+                ENTITY_ATTRIBUTE_TYPE: self.config["entity"],
+                ENTITY_ATTRIBUTE_VALUE: name,
+                EXTRACTOR: type(self).__name__,
+            }
+            message.set(ENTITIES, [*(message.get(ENTITIES) or []), command], add_to_output=True)
+        return messages

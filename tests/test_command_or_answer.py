@@ -1,0 +1,62 @@
+"""A message that reads both as an answer and as a command, inside a question, on the real
+servers: the assistant asks (two buttons, the same words typed), acts only on the choice, and
+keeps the message as an answer if the committee carries on without choosing."""
+
+from bot import replies
+from tests.conftest import http_json
+from tests.test_conversation import current, start_plan
+
+
+def texts(assistant, code) -> list[str]:
+    return [a.text for a in assistant.planner.snapshot(code).answers]
+
+
+def test_an_answer_with_a_commands_words_is_asked_about_then_saved(assistant):
+    chat = assistant.conversation("ask-save")
+    code = start_plan(chat)
+    question = current(assistant, code)
+    reply = chat.say("Next year's budget covers it.")
+    assert replies.COMMAND_WORDS["next_question"].lower() in reply and "save it as an answer" in reply
+    assert texts(assistant, code) == [] and current(assistant, code) == question  # nothing done yet
+    chat.say("save it as an answer")  # the button's words, typed
+    assert texts(assistant, code) == ["Next year's budget covers it."]
+    assert current(assistant, code) == question
+
+
+def test_choosing_the_command_acts_and_stores_nothing(assistant):
+    chat = assistant.conversation("ask-command")
+    code = start_plan(chat)
+    question = current(assistant, code)
+    reply = chat.say("Export of records needs parent consent.")
+    assert replies.COMMAND_WORDS["export_documents"].lower() in reply
+    assert assistant.planner.exports(code) == []  # not exported on the ambiguous message
+    reply = chat.say("/export_documents")  # the command's button
+    made = assistant.planner.exports(code)
+    assert len(made) == 2 and all(export.file_name in reply for export in made)
+    assert texts(assistant, code) == [] and current(assistant, code) == question
+
+
+def test_carrying_on_without_choosing_keeps_the_message_as_an_answer(assistant):
+    chat = assistant.conversation("ask-carry-on")
+    code = start_plan(chat)
+    question = current(assistant, code)
+    chat.say("Goodbye assemblies for seniors need coverage.")
+    assert texts(assistant, code) == []
+    chat.say("Maria Ortiz: The district pays for the evening events.")
+    assert texts(assistant, code) == [
+        "Goodbye assemblies for seniors need coverage.",
+        "The district pays for the evening events.",
+    ]
+    assert current(assistant, code) == question
+
+
+def test_the_meeting_page_gets_the_two_buttons(assistant):
+    code = start_plan(assistant.conversation("ask-page"))
+    plan = {"code": code, "key": assistant.planner.replace_key(code)}
+    http_json(f"{assistant.page_url}webhook", {"device": "page-ask", "message": "/resume_plan", **plan})
+    said = {"device": "page-ask", "message": "Next year's budget covers it.", **plan}
+    page = http_json(f"{assistant.page_url}webhook", said)
+    assert isinstance(page, dict) and page["choices"] == [
+        {"title": replies.SAVE_AS_ANSWER, "payload": "/save_as_answer"},
+        {"title": replies.COMMAND_WORDS["next_question"], "payload": "/next_question"},
+    ]
