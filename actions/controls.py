@@ -14,6 +14,7 @@ from actions.runtime import PlanAction, PlannerAction, in_question, last_answer,
 from bot import replies
 from bot.guide import Question
 from bot.plans.members import parse_speaker
+from bot.plans.planner import AnswerRejected
 
 ATTRIBUTED = re.compile(r"^[^:\n]{2,80}:\s*\S")
 
@@ -31,7 +32,7 @@ class _MoveOn(PlanAction):
             return [SlotSet(slots.PLAN_STATUS, "finished")]
         state = self.planner.next_question(code)
         dispatcher.utter_message(text=self.moved(left.current, bool(left.answers_here)))
-        return [SlotSet(slots.PLAN_STATUS, status_of(state))]
+        return [SlotSet(slots.PLAN_STATUS, status_of(state)), SlotSet(slots.LAST_ACT, f"move:{left.current.id}")]
 
 
 class ActionSkipQuestion(_MoveOn):
@@ -66,9 +67,10 @@ class ActionGoBack(PlanAction):
         state = self.planner.go_back(code)
         if before is not None and state.current == before:
             dispatcher.utter_message(text=replies.FIRST_QUESTION)
-        else:
-            dispatcher.utter_message(text=replies.went_back(state))
-        return [SlotSet(slots.PLAN_STATUS, status_of(state))]
+            return [SlotSet(slots.PLAN_STATUS, status_of(state))]
+        dispatcher.utter_message(text=replies.went_back(state))
+        undo = [SlotSet(slots.LAST_ACT, f"move:{before.id}")] if before is not None else []
+        return [SlotSet(slots.PLAN_STATUS, status_of(state)), *undo]
 
 
 class ActionRepeatQuestion(PlanAction):
@@ -172,7 +174,7 @@ class ActionPause(PlannerAction):
     def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         code = plan_in_use(tracker)
         dispatcher.utter_message(text=replies.paused(code) if code else replies.NO_PLAN)
-        return [SlotSet(slots.ASKED_QUESTION, None)]
+        return [SlotSet(slots.ASKED_QUESTION, None), SlotSet(slots.LAST_ACT, "pause" if code else None)]
 
 
 class ActionHelp(PlannerAction):
@@ -251,3 +253,33 @@ class ActionSaveAsAnswer(PlanAction):
         if not tracker.get_slot(slots.PENDING_ANSWER):
             dispatcher.utter_message(text=replies.NOTHING_PENDING)
         return []
+
+
+class ActionUndo(PlanAction):
+    """“Undo”, “that wasn't an answer”: takes back this conversation's last answer (kept in the
+    database, out of the documents), returns to the question a move left, or resumes after a
+    pause. Only the last step: a second “undo” has nothing left to undo."""
+
+    def name(self) -> str:
+        return "action_undo"
+
+    def without_plan(self) -> list[EventType]:
+        return [SlotSet(slots.PLAN_STATUS, "missing")]
+
+    def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        kind, _, what = str(tracker.get_slot(slots.LAST_ACT) or "").partition(":")
+        if kind == "answer":
+            try:
+                dispatcher.utter_message(text=replies.answer_withdrawn(self.planner.withdraw_answer(code, int(what))))
+            except AnswerRejected as gone:
+                dispatcher.utter_message(text=str(gone))
+        elif kind == "move":
+            state = self.planner.go_to(code, what)
+            dispatcher.utter_message(text=replies.move_undone(state))
+        elif kind == "pause":
+            dispatcher.utter_message(text=replies.PAUSE_UNDONE)
+        else:
+            dispatcher.utter_message(text=replies.NOTHING_TO_UNDO)
+        status = status_of(self.planner.state(code))
+        # The question is read out in full again, as after any return to it.
+        return [SlotSet(slots.LAST_ACT, None), SlotSet(slots.PLAN_STATUS, status), SlotSet(slots.ASKED_QUESTION, None)]

@@ -145,7 +145,8 @@ def take_text(
             revised = replies.choice_saved(planner.guide, question, answer) if answer.choice else None
             for said in [revised or replies.answer_revised(answer), *replies.warnings(answer)]:
                 dispatcher.utter_message(text=said)
-            return {slots.REVISING_ANSWER_ID: None, slots.LAST_ANSWER_ID: float(answer.id)}
+            # A rewording is not undone ("change my answer" again does that; the summary keeps both).
+            return {slots.REVISING_ANSWER_ID: None, slots.LAST_ANSWER_ID: float(answer.id), slots.LAST_ACT: None}
         speaker = message_metadata(tracker).get("speaker") or tracker.get_slot(slots.SPEAKER)
         recorded = planner.record_answer(code, text, speaker)
     except AnswerRejected as rejection:
@@ -160,7 +161,7 @@ def take_text(
         saved = replies.choice_saved(planner.guide, recorded.question, recorded.answer)
     for said in [saved, *replies.warnings(recorded.answer)]:
         dispatcher.utter_message(text=said)
-    return {slots.LAST_ANSWER_ID: float(recorded.answer.id)}
+    return {slots.LAST_ANSWER_ID: float(recorded.answer.id), slots.LAST_ACT: f"answer:{recorded.answer.id}"}
 
 
 def settle_pending(planner: Planner, tracker: Tracker, dispatcher: CollectingDispatcher) -> dict[str, Any]:

@@ -12,5 +12,6 @@ SPEAKER = "speaker"  # the member named as speaking
 SCHOOL_PARTNER = "school_partner"
 AGENCY_PARTNER = "agency_partner"
 MEMBERS_TEXT = "members_text"
+LAST_ACT = "last_act"  # what "undo" reverses: "answer:<id>", "move:<question left>" or "pause"
 PENDING_ANSWER = "pending_answer"  # a message asked about: an answer, or the command it also reads as?
 PENDING_COMMAND = "pending_command"  # that command

@@ -51,6 +51,8 @@ NOTHING_TO_CANCEL = "There is nothing to cancel."
 WHO_IS_SPEAKING = "Who is speaking? Say, for example, “Ms. Ortiz speaks next”."
 NO_GAP = "The review found nothing missing, so there is no gap to go to."
 NOTHING_TO_KEEP = "There is no answer yet to keep."
+NOTHING_TO_UNDO = "There is nothing to undo: the last step here has been undone already, or nothing has happened yet."
+PAUSE_UNDONE = "Back to the plan: the pause is undone."
 NOTHING_PENDING = "There is no message waiting to be saved: every answer so far is already kept."
 SETUP_STOPPED = (
     "Setting up the new plan is stopped; no plan was created. "
@@ -528,6 +530,7 @@ COMMAND_WORDS = {
     "show_clause": "Show that clause",
     "change_clause": "Change that clause",
     "accept_article": "Use the proposed wording for that article",
+    "undo": "Undo the last step",
 }
 SAVE_AS_ANSWER = "Save it as an answer"
 
@@ -538,3 +541,14 @@ def command_or_answer(text: str, command: str) -> str:
         "Which did you mean? Tap one, or say “save it as an answer”. Nothing is done until you "
         "choose; if you carry on without choosing, I keep it as an answer."
     )
+
+
+def answer_withdrawn(answer: AnswerView) -> str:
+    return (
+        f"Taken back: {answer.speaker}'s answer “{excerpt(answer.text, 120)}”. It is out of the "
+        "draft MOU and the summary; the plan's record keeps it."
+    )
+
+
+def move_undone(state: PlanState) -> str:
+    return f"Undone. {went_back(state)}"

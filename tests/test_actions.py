@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from docx import Document
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -20,6 +21,7 @@ from actions.controls import (
     ActionSaveAsAnswer,
     ActionSetSpeaker,
     ActionSkipQuestion,
+    ActionUndo,
 )
 from actions.questions import ActionFinishPlan, ActionTakeAnswer, ValidateQuestionForm
 from actions.review import ActionCheckPlan, ActionGoToGap, ActionKeepAnswer
@@ -157,6 +159,7 @@ def test_an_answer_is_stored_before_the_form_asks_again(planner, code):
     assert events == [
         SlotSet("answer", None),
         SlotSet("last_answer_id", float(stored[0].id)),
+        SlotSet("last_act", f"answer:{stored[0].id}"),
         *prompt_events(first, replies.reminder_prompt(first, 1)),
     ]
 
@@ -194,6 +197,7 @@ def test_the_new_wording_revises_the_answer_being_changed(planner, code):
         SlotSet("new_wording", None),
         SlotSet("revising_answer_id", None),
         SlotSet("last_answer_id", float(answer.id)),
+        SlotSet("last_act", None),
         *prompt_events(first, replies.reminder_prompt(first, 1)),
     ]
     assert [a.text for a in planner.snapshot(code).answers] == [wording]
@@ -256,7 +260,7 @@ def test_skip_leaves_the_question_open_and_moves_on(planner, code):
     )
     assert planner.state(code).current == second
     assert messages == [f"Skipped “{first.short}”. It stays open, and the documents mark it as still to be decided."]
-    assert events == [SlotSet("plan_status", "open")]
+    assert events == [SlotSet("plan_status", "open"), SlotSet("last_act", f"move:{first.id}")]
 
 
 def test_go_back_returns_without_touching_answers(planner, code):
@@ -266,7 +270,7 @@ def test_go_back_returns_without_touching_answers(planner, code):
     state = planner.state(code)
     assert state.current == planner.guide.questions[0] and [a.text for a in state.answers_here] == ["kept"]
     assert messages == [replies.went_back(state)]
-    assert events == [SlotSet("plan_status", "open")]
+    assert events == [SlotSet("plan_status", "open"), SlotSet("last_act", f"move:{planner.guide.questions[1].id}")]
 
 
 def test_repeat_inside_the_question_lets_the_form_read_it_again(planner, code):
@@ -323,7 +327,7 @@ def test_text_while_paused_is_kept_under_the_current_question(planner, code):
     answer = planner.last_answer(code)
     assert answer.text == "an afterthought" and answer.question_id == planner.guide.questions[0].id
     assert "say “continue”" in messages[0]
-    assert events == [SlotSet("last_answer_id", float(answer.id))]
+    assert events == [SlotSet("last_answer_id", float(answer.id)), SlotSet("last_act", f"answer:{answer.id}")]
 
 
 def test_text_without_a_plan_explains_how_to_start(planner):
@@ -387,6 +391,7 @@ def test_an_answer_giving_the_sro_discipline_is_saved_then_warned_about(planner,
     assert events == [
         SlotSet("answer", None),
         SlotSet("last_answer_id", float(stored.id)),
+        SlotSet("last_act", f"answer:{stored.id}"),
         *prompt_events(first, replies.question_prompt(planner.guide, first, 1)),
     ]
 
@@ -476,6 +481,7 @@ def test_save_it_as_an_answer_keeps_the_message_asked_about(planner, code):
     assert messages == [replies.answer_saved(RecordedAnswer(answer, planner.guide.questions[0], 1))]
     assert events == [
         SlotSet("last_answer_id", float(answer.id)),
+        SlotSet("last_act", f"answer:{answer.id}"),
         SlotSet("pending_answer", None),
         SlotSet("pending_command", None),
     ]
@@ -498,3 +504,37 @@ def test_choosing_the_command_drops_the_message_and_carrying_on_keeps_it(planner
     answers = planner.snapshot(code).answers
     assert [a.text for a in answers] == [PENDING["pending_answer"], "The city pays half."]
     assert SlotSet("pending_answer", None) in events and SlotSet("pending_command", None) in events
+
+
+def slot_value(events, name):
+    return next(e["value"] for e in reversed(events) if e.get("event") == "slot" and e.get("name") == name)
+
+
+def test_undo_takes_back_this_conversations_last_answer_out_of_the_documents(planner, code):
+    first = planner.guide.questions[0]
+    _, events = run(
+        ValidateQuestionForm(planner), answer_turn("Maria Ortiz: Lockers are searched weekly.", {"plan_code": code})
+    )
+    [answer] = planner.snapshot(code).answers
+    assert slot_value(events, "last_act") == f"answer:{answer.id}"
+    slots = {"plan_code": code, "last_act": f"answer:{answer.id}"}
+    messages, events = run(ActionUndo(planner), tracker(slots, intent="undo", loop="question_form"))
+    assert messages == [replies.answer_withdrawn(answer)]
+    assert events == [SlotSet("last_act", None), SlotSet("plan_status", "open"), SlotSet("asked_question", None)]
+    assert not planner.snapshot(code).answers and planner.position(code).current == first
+    summary = Document(str(planner.export(code).summary))
+    assert not [p.text for p in summary.paragraphs if "Lockers are searched" in p.text]
+    # Nothing is left to undo: a second "undo" says so and changes nothing.
+    messages, _ = run(ActionUndo(planner), tracker({"plan_code": code}, intent="undo", loop="question_form"))
+    assert messages == [replies.NOTHING_TO_UNDO]
+
+
+def test_undo_returns_to_the_question_a_move_left(planner, code):
+    first = planner.guide.questions[0]
+    _, events = run(ActionNextQuestion(planner), tracker({"plan_code": code}, intent="next_question"))
+    assert slot_value(events, "last_act") == f"move:{first.id}"
+    assert planner.position(code).current != first
+    messages, events = run(ActionUndo(planner), tracker({"plan_code": code, "last_act": f"move:{first.id}"}))
+    assert planner.position(code).current == first
+    assert messages == [replies.move_undone(planner.state(code))]
+    assert events == [SlotSet("last_act", None), SlotSet("plan_status", "open"), SlotSet("asked_question", None)]

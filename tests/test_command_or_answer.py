@@ -60,3 +60,20 @@ def test_the_meeting_page_gets_the_two_buttons(assistant):
         {"title": replies.SAVE_AS_ANSWER, "payload": "/save_as_answer"},
         {"title": replies.COMMAND_WORDS["next_question"], "payload": "/next_question"},
     ]
+
+
+def test_undo_takes_back_an_answer_and_a_move(assistant):
+    chat = assistant.conversation("undo")
+    code = start_plan(chat)
+    first = current(assistant, code)
+    chat.say("Maria Ortiz: Officers patrol the parking lot at dismissal.")
+    assert texts(assistant, code) == ["Officers patrol the parking lot at dismissal."]
+    reply = chat.say("that wasn't an answer")
+    assert "Taken back" in reply and texts(assistant, code) == []
+    chat.say("next")
+    assert current(assistant, code) != first
+    reply = chat.say("undo")
+    assert "Undone" in reply and current(assistant, code) == first
+    assert "nothing to undo" in chat.say("undo")
+    chat.say("Sam Green: Parents want a say in choosing the officer.")  # the question still takes answers
+    assert texts(assistant, code) == ["Parents want a say in choosing the officer."]

@@ -271,3 +271,27 @@ def test_nothing_lists_plans_and_the_http_api_needs_a_token(assistant, two_plans
         assert "Secret Valley" not in body and "Other Town" not in body
     status, _ = status_and_body(f"{assistant.rasa_url}/model/parse", {"text": "hi"})
     assert status in (401, 403)
+
+
+AXE = Path(__file__).parent / "browser" / "axe.min.js"
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def test_the_page_is_clean_under_axe_wcag_21_aa(browser, assistant):
+    """axe-core's WCAG 2.1 A and AA rules on the page mid-meeting: a question open, a reply with
+    its two buttons in the log. The test context bypasses the page's Content-Security-Policy
+    only to inject axe."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720}, bypass_csp=True)
+    page = context.new_page()
+    page.goto(assistant.page_url)
+    start_plan_on_page(page)
+    type_message(page, "Next year's budget covers it.")  # asked about: the log holds two buttons
+    page.wait_for_selector("#log li.choices button")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_21_AA
+    )
+    found = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]]) for v in result["violations"]]
+    assert found == []
+    assert result["passes"]  # axe ran its rules
+    context.close()

@@ -86,7 +86,7 @@ def test_short_answers_with_command_words_are_mostly_kept(assistant):
     for text in sorted(asked):
         print(f"  {text!r}: asked about")
     assert kept >= 0.95
-    assert at_once >= 0.825
+    assert at_once >= 0.8
 
 
 def test_resume_with_any_plan_code_is_a_request_to_resume(assistant):

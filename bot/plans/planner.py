@@ -369,6 +369,15 @@ class Planner:
             answer.discipline_kept = answer.discipline_matter is not None
             return repository.answer_view(answer)
 
+    def withdraw_answer(self, code: str, answer_id: int) -> AnswerView:
+        """Take an answer back ("undo"): it stays in the database, out of every view."""
+        with self.sessions.begin() as s:
+            answer = repository.get_answer(s, self._plan(s, code, to_change=True), answer_id)
+            if answer is None:
+                raise AnswerRejected("That answer is no longer in this plan; nothing was taken back.")
+            repository.withdraw_answer(s, answer)
+            return repository.answer_view(answer)
+
     def answers_to(self, code: str, question_ids: list[str]) -> dict[str, list[AnswerView]]:
         with self.sessions.begin() as s:
             plan = self._plan(s, code)

@@ -100,6 +100,8 @@ def _revision_of_tables(connection: Connection) -> str:
     def columns(table: str) -> set[str]:
         return {c["name"] for c in inspect(connection).get_columns(table)}
 
+    if "withdrawn_at" in columns("answers"):
+        return "0005"
     if "choice" in columns("answers"):
         return "0004"
     if "personal_items" in columns("answer_revisions"):

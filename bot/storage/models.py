@@ -78,6 +78,8 @@ class Answer(Base):
     voices_concern = Column(Boolean, nullable=False, default=False)
     # What the answer decides (bot.plans.views.Choice.stored()); NULL for a discussion answer.
     choice = Column(JSON, nullable=True)
+    # Set: taken back ("undo"); kept, but out of everything the committee reads.
+    withdrawn_at = Column(DateTime(timezone=True), nullable=True)
 
     member = relationship("Member")
     revisions = relationship("AnswerRevision", order_by="AnswerRevision.number", cascade="all, delete-orphan")

@@ -66,6 +66,7 @@ def apply_reading(answer: Answer, reading: Reading) -> None:
 
 # Load members and revisions with the answers, not one query per answer.
 _ANSWER_LOADS = (selectinload(Answer.member), selectinload(Answer.revisions))
+STANDING = Answer.withdrawn_at.is_(None)  # answers not taken back: the only ones anyone reads
 
 
 def find_plan(s: Session, code: str, lock: bool = False) -> Plan | None:
@@ -177,7 +178,11 @@ def revise_answer(s: Session, answer: Answer, text: str, reading: Reading) -> An
 
 def get_answer(s: Session, plan: Plan, answer_id: int) -> Answer | None:
     answer = s.get(Answer, answer_id)
-    return answer if answer is not None and answer.plan_id == plan.id else None
+    return answer if answer is not None and answer.plan_id == plan.id and answer.withdrawn_at is None else None
+
+
+def withdraw_answer(s: Session, answer: Answer) -> None:
+    answer.withdrawn_at = utc_now()
 
 
 def latest_answer(s: Session, plan: Plan) -> Answer | None:
@@ -185,7 +190,7 @@ def latest_answer(s: Session, plan: Plan) -> Answer | None:
         Answer | None,
         s.execute(
             select(Answer)
-            .where(Answer.plan_id == plan.id)
+            .where(Answer.plan_id == plan.id, STANDING)
             .order_by(Answer.created_at.desc(), Answer.id.desc())
             .limit(1)
         ).scalar_one_or_none(),
@@ -197,7 +202,7 @@ def answers_to(s: Session, plan: Plan, question_ids: Iterable[str]) -> list[Answ
         s.execute(
             select(Answer)
             .options(*_ANSWER_LOADS)
-            .where(Answer.plan_id == plan.id, Answer.question_id.in_(list(question_ids)))
+            .where(Answer.plan_id == plan.id, STANDING, Answer.question_id.in_(list(question_ids)))
             .order_by(Answer.created_at, Answer.id)
         ).scalars()
     )
@@ -205,7 +210,7 @@ def answers_to(s: Session, plan: Plan, question_ids: Iterable[str]) -> list[Answ
 
 def answer_counts(s: Session, plan: Plan, question_ids: Iterable[str] | None = None) -> dict[str, int]:
     """Answers per question: every question's, or only those of `question_ids`."""
-    query = select(Answer.question_id, func.count(Answer.id)).where(Answer.plan_id == plan.id)
+    query = select(Answer.question_id, func.count(Answer.id)).where(Answer.plan_id == plan.id, STANDING)
     if question_ids is not None:
         query = query.where(Answer.question_id.in_(list(question_ids)))
     rows = s.execute(query.group_by(Answer.question_id))
@@ -242,7 +247,7 @@ def snapshot(s: Session, plan: Plan) -> PlanSnapshot:
         s.execute(
             select(Answer)
             .options(*_ANSWER_LOADS)
-            .where(Answer.plan_id == plan.id)
+            .where(Answer.plan_id == plan.id, STANDING)
             .order_by(Answer.created_at, Answer.id)
         )
         .scalars()
