@@ -137,7 +137,8 @@ def launch(topology: Topology, shell: bool = False) -> int:
                 start(
                     f"action server {i + 1}",
                     port,
-                    [str(RASA), "run", "actions", "--port", str(port)],
+                    # rasa-sdk's own entry point: `rasa run actions` would load Rasa's CLI and TensorFlow.
+                    [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
                     action_env,
                     f"http://{reachable(topology.action_host)}:{port}/health",
                 )

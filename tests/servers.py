@@ -118,7 +118,7 @@ class ActionServer:
         # As the launcher starts it: on loopback (rasa-sdk reads SANIC_HOST), Sanic's own body limit.
         env = {k: v for k, v in self.env.items() if k != "SANIC_REQUEST_MAX_SIZE"}
         self.process = subprocess.Popen(
-            [str(BIN / "rasa"), "run", "actions", "--port", str(self.port)],
+            [str(BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.port)],
             cwd=self.cwd,
             env={**env, "SANIC_HOST": "127.0.0.1"},
             stdout=self.log.open("ab"),

@@ -2,6 +2,9 @@
 each action returns."""
 
 import asyncio
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -28,6 +31,7 @@ from actions.review import ActionCheckPlan, ActionGoToGap, ActionKeepAnswer
 from actions.setup import ActionCreatePlan, ActionResumePlan, ValidatePlanSetupForm
 from bot import replies
 from bot.plans.planner import RecordedAnswer
+from tests.conftest import ROOT
 
 DOMAIN = yaml.safe_load((Path(__file__).parent.parent / "domain.yml").read_text())
 
@@ -538,3 +542,31 @@ def test_undo_returns_to_the_question_a_move_left(planner, code):
     assert planner.position(code).current == first
     assert messages == [replies.move_undone(planner.state(code))]
     assert events == [SlotSet("last_act", None), SlotSet("plan_status", "open"), SlotSet("asked_question", None)]
+
+
+def test_the_action_server_never_loads_tensorflow(tmp_path):
+    """A fresh interpreter loads the actions as rasa-sdk does (every module of the package) and
+    reads an answer with spaCy: TensorFlow, which thinc imports whenever it is installed, stays
+    out (actions/__init__.py), saving hundreds of MB per action server."""
+    script = (
+        "import importlib, pkgutil, sys\n"
+        "import actions\n"
+        "for module in pkgutil.iter_modules(actions.__path__):\n"
+        "    importlib.import_module(f'actions.{module.name}')\n"
+        "from actions.runtime import shared_planner\n"
+        "planner = shared_planner()\n"
+        "code = planner.create_plan('Lincoln USD', 'Lincoln PD').code\n"
+        "said = 'The officer will write up students for tardies and dress code violations.'\n"
+        "print(planner.record_answer(code, said, 'Maria Ortiz').answer.discipline_matter)\n"
+        "print(' '.join(sorted(sys.modules)))\n"
+    )
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'plans.db'}", "EXPORTS_DIR": str(tmp_path)}
+    run_ = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert run_.returncode == 0, run_.stderr[-2000:]
+    matter, modules = run_.stdout.splitlines()[-2:]
+    loaded = set(modules.split())
+    assert matter != "None"  # spaCy read the answer: the discipline guardrail found its matter
+    assert "spacy" in loaded and "thinc" in loaded
+    assert not {name for name in loaded if name.startswith(("tensorflow.", "keras"))}

@@ -243,7 +243,7 @@ def test_an_action_server_killed_and_restarted_loses_nothing(cluster):
     port = cluster.action_ports[0]
     log = cluster.work / "action-server-restarted.log"
     restarted = subprocess.Popen(
-        [str(BIN / "rasa"), "run", "actions", "--port", str(port)],
+        [str(BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
         cwd=ROOT,
         env=cluster.env,
         stdout=log.open("ab"),
