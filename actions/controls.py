@@ -10,7 +10,17 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import slots
-from actions.runtime import PlanAction, PlannerAction, in_question, last_answer, plan_in_use, status_of, take_text
+from actions.runtime import (
+    ExportFailed,
+    PlanAction,
+    PlannerAction,
+    export_documents,
+    in_question,
+    last_answer,
+    plan_in_use,
+    status_of,
+    take_text,
+)
 from bot import replies
 from bot.guide import Question
 from bot.plans.members import parse_speaker
@@ -163,7 +173,10 @@ class ActionExportDocuments(PlanAction):
         return "action_export_documents"
 
     def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-        dispatcher.utter_message(text=replies.exported(self.planner.export(code)))
+        try:
+            dispatcher.utter_message(text=replies.exported(export_documents(self.planner, code)))
+        except ExportFailed as failed:
+            dispatcher.utter_message(text=str(failed))
         return []
 
 

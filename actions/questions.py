@@ -14,7 +14,16 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 
 from actions import slots
-from actions.runtime import DomainDict, PlanAction, UsesPlanner, plan_in_use, settle_pending, take_text
+from actions.runtime import (
+    DomainDict,
+    ExportFailed,
+    PlanAction,
+    UsesPlanner,
+    export_documents,
+    plan_in_use,
+    settle_pending,
+    take_text,
+)
 from bot import replies
 from bot.plans.planner import PlanNotFound
 
@@ -117,8 +126,12 @@ class ActionFinishPlan(PlanAction):
         return "action_finish_plan"
 
     def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-        files = self.planner.export(code)
-        dispatcher.utter_message(text=replies.finished(self.planner.progress(code), files))
+        try:
+            files = export_documents(self.planner, code)
+        except ExportFailed as failed:
+            dispatcher.utter_message(text=str(failed))
+        else:
+            dispatcher.utter_message(text=replies.finished(self.planner.progress(code), files))
         dispatcher.utter_message(text=replies.completeness(self.planner.review(code), self.planner.guide))
         # A reply that arrived as the plan ended must not pre-fill the next question.
         return [

@@ -9,7 +9,13 @@ action server's composition root. Tests pass their own Planner to each action in
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
+import os
+import threading
+import time
 from abc import ABCMeta, abstractmethod
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from functools import lru_cache
 from typing import Any
 
@@ -19,6 +25,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import slots
 from bot import replies
+from bot.documents.exports import ExportedFiles
 from bot.plans.planner import AnswerRejected, NoOpenQuestion, Planner, PlanNotFound, PlanState
 from bot.plans.views import AnswerView
 from bot.settings import Settings
@@ -29,6 +36,56 @@ DomainDict = dict[str, Any]
 @lru_cache(maxsize=1)
 def shared_planner() -> Planner:
     return Planner.from_settings(Settings.from_environment())
+
+
+@lru_cache(maxsize=1)
+def export_pool() -> ProcessPoolExecutor:
+    """One process that writes the Word documents. python-docx holds the GIL for the whole of an
+    export, so in the action server's own process one committee's export stalled every other
+    committee's reply. Spawned, not forked (the server has threads and an event loop); the child
+    imports this package first, so it too runs without TensorFlow (actions/__init__.py)."""
+    return ProcessPoolExecutor(
+        max_workers=1,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start_export_worker,
+        initargs=(os.getpid(),),
+    )
+
+
+def _start_export_worker(action_server: int) -> None:
+    """The export process ends with its action server, even one killed without warning: a
+    spawned worker would otherwise live on, orphaned."""
+
+    def watch() -> None:
+        while os.getppid() == action_server:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="watch-action-server", daemon=True).start()
+
+
+@lru_cache(maxsize=4)
+def _worker_planner(settings: Settings) -> Planner:
+    return Planner.from_settings(settings, serving=False)
+
+
+def _export_in_worker(settings: Settings, code: str) -> ExportedFiles:
+    return _worker_planner(settings).export(code)
+
+
+def export_documents(planner: Planner, code: str) -> ExportedFiles:
+    """Both documents, written in the export process; the calling thread only waits."""
+    if planner.settings is None:  # a planner built by hand: no other process can rebuild it
+        return planner.export(code)
+    try:
+        return export_pool().submit(_export_in_worker, planner.settings, code).result()
+    except BrokenProcessPool as broken:
+        export_pool.cache_clear()  # the next export starts a new process
+        raise ExportFailed(replies.EXPORT_FAILED) from broken
+
+
+class ExportFailed(Exception):
+    """The export process stopped before the documents were written."""
 
 
 class UsesPlanner:

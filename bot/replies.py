@@ -53,6 +53,11 @@ NO_GAP = "The review found nothing missing, so there is no gap to go to."
 NOTHING_TO_KEEP = "There is no answer yet to keep."
 NOTHING_TO_UNDO = "There is nothing to undo: the last step here has been undone already, or nothing has happened yet."
 PAUSE_UNDONE = "Back to the plan: the pause is undone."
+EXPORT_FAILED = (
+    "The documents could not be made: the process that writes them stopped. Nothing in the plan "
+    "is lost; say “export” to try again, and if it fails again tell whoever runs the assistant "
+    "(the action server's log says why)."
+)
 NOTHING_PENDING = "There is no message waiting to be saved: every answer so far is already kept."
 SETUP_STOPPED = (
     "Setting up the new plan is stopped; no plan was created. "

@@ -5,6 +5,7 @@ import asyncio
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from actions.clauses import ActionChangeClause, ActionShowClause
 from actions.controls import (
     ActionAskCommandOrAnswer,
     ActionChangeAnswer,
+    ActionExportDocuments,
     ActionGoBack,
     ActionNextQuestion,
     ActionRepeatQuestion,
@@ -28,8 +30,10 @@ from actions.controls import (
 )
 from actions.questions import ActionFinishPlan, ActionTakeAnswer, ValidateQuestionForm
 from actions.review import ActionCheckPlan, ActionGoToGap, ActionKeepAnswer
+from actions.runtime import export_pool
 from actions.setup import ActionCreatePlan, ActionResumePlan, ValidatePlanSetupForm
 from bot import replies
+from bot.documents.exports import ExportedFiles
 from bot.plans.planner import RecordedAnswer
 from tests.conftest import ROOT
 
@@ -570,3 +574,39 @@ def test_the_action_server_never_loads_tensorflow(tmp_path):
     assert matter != "None"  # spaCy read the answer: the discipline guardrail found its matter
     assert "spacy" in loaded and "thinc" in loaded
     assert not {name for name in loaded if name.startswith(("tensorflow.", "keras"))}
+
+
+def test_an_export_runs_in_its_own_process_and_a_failed_one_says_why(planner, code):
+    """python-docx holds the GIL: the documents are written in the export process, so the action
+    server's threads keep answering other committees. If that process dies, the chat says so,
+    and the next export starts a new one."""
+    pool = export_pool()
+    assert pool.submit(os.getpid).result() != os.getpid()  # a process of its own
+    pool.submit(os._exit, 1)  # the export process dies
+    export = ActionExportDocuments(planner)
+    messages, events = run(export, tracker({"plan_code": code}, intent="export_documents"))
+    assert messages == [replies.EXPORT_FAILED] and events == []
+    assert planner.exports(code) == []
+    messages, _ = run(export, tracker({"plan_code": code}, intent="export_documents"))
+    made = {e.kind: planner.exports_dir / e.file_name for e in planner.exports(code)}
+    assert messages == [replies.exported(ExportedFiles(made["draft_mou"], made["summary"]))]
+    assert all(path.exists() for path in made.values())
+
+
+def test_the_export_process_ends_with_a_killed_action_server(tmp_path):
+    script = (
+        "import os\n"
+        "from actions.runtime import export_pool\n"
+        "print(export_pool().submit(os.getpid).result(), flush=True)\n"
+        "os._exit(0)  # as a killed server ends: no clean shutdown of the pool\n"
+    )
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'plans.db'}", "EXPORTS_DIR": str(tmp_path)}
+    run_ = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    worker = int(run_.stdout.split()[-1])
+    for _ in range(100):  # it checks on its parent every second
+        if not Path(f"/proc/{worker}").exists():
+            break
+        time.sleep(0.1)
+    assert not Path(f"/proc/{worker}").exists()

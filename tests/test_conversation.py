@@ -183,10 +183,18 @@ def test_after_change_my_answer_any_wording_but_cancel_is_the_new_wording(assist
     chat = assistant.conversation("reword")
     code = start_plan(chat)
     chat.say("Ms. Ortiz: We want trust first.")
-    # Short rewordings the classifier reads as commands: they must still become the new wording.
-    rewordings = ["After it came back.", "point 3, reworded after a long talk."]
-    commands = {(assistant.parse(text).get("intent") or {}).get("name") for text in rewordings}
-    assert commands & {"go_back", "pause"}, commands
+    # Short rewordings that this model reads as commands, or asks about: they must still become
+    # the new wording, unasked. Which ones it misreads changes with training, so they are picked.
+    candidates = [
+        "After it came back.",
+        "point 3, reworded after a long talk.",
+        "Go back to the old schedule.",
+        "Pause enforcement during exams.",
+        "Next year's budget covers it.",
+        "We'll revisit later.",
+    ]
+    rewordings = [c for c in candidates if assistant.parse(c)["intent"]["name"] not in ("give_answer", "nlu_fallback")]
+    assert rewordings, "no candidate reads as a command any more: pick new ones"
     for wording in rewordings:
         assert "Type the new wording now" in chat.say("change my answer")
         assert "Changed." in chat.say(wording)

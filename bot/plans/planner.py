@@ -147,20 +147,40 @@ def clean_answer(text: str | None) -> str:
 
 
 class Planner:
-    def __init__(self, guide: Guide, sessions: sessionmaker, exports_dir: Path, reader: AnswerReader):
+    def __init__(
+        self,
+        guide: Guide,
+        sessions: sessionmaker,
+        exports_dir: Path,
+        reader: AnswerReader | None = None,
+        settings: Settings | None = None,
+    ):
         self.guide = guide
         self.sessions = sessions
         self.exports_dir = exports_dir
-        self.reader = reader
+        self._reader = reader
+        # What built it, so that another process can build the same planner (the export worker).
+        self.settings = settings
 
     @classmethod
     def from_settings(cls, settings: Settings, serving: bool = True) -> Planner:
-        """`serving=False` (the command line): the value recognisers are built when first used."""
+        """`serving=False` (the command line): spaCy and the value recognisers load when first used."""
         engine = database.make_engine(settings.database_url)
         database.migrate(engine)
         if serving:
             warm_up()  # the value recognisers take a second to build: not on a committee's first choice
-        return cls(load_guide(), database.make_session_factory(engine), settings.exports_dir, AnswerReader(english()))
+        sessions = database.make_session_factory(engine)
+        # Serving, spaCy is loaded now (a second), not on a committee's first answer.
+        reader = AnswerReader(english()) if serving else None
+        return cls(load_guide(), sessions, settings.exports_dir, reader, settings)
+
+    @property
+    def reader(self) -> AnswerReader:
+        """spaCy's reader, loaded on first use where it was not given (the command line's plans,
+        show and migrate never read an answer)."""
+        if self._reader is None:
+            self._reader = AnswerReader(english())
+        return self._reader
 
     # --- plans -------------------------------------------------------------------------
 
