@@ -412,3 +412,17 @@ def test_a_cops_funded_post_proposes_the_grants_time_commitment(planner):
         f"Funding. {shared.text.format(share='40 percent')}"
     )
     assert gap in clauses(planner.export(code).draft_mou)  # no longer COPS-funded: the proposal goes
+
+
+def test_a_members_remarks_on_a_clause_are_one_comment(planner, own_plan):
+    """Counsel reads one comment per member per clause, the remarks in order as its paragraphs."""
+    planner.go_to(own_plan, "reasons_and_roles")
+    planner.record_answer(own_plan, "Maria Ortiz: Mentoring matters most to parents.")
+    comments = Document(str(planner.export(own_plan).draft_mou)).comments
+    by_maria = [c for c in comments if c.author == "Maria Ortiz"]
+    fed = [q for q in planner.guide.questions if "reasons_and_roles" in [f.id for f in planner.guide.fed_by(q.id)]]
+    assert len(by_maria) == len(fed)
+    for comment in by_maria:
+        said = [p.text for p in comment.paragraphs]
+        assert said[-2].endswith("Trust between students and police.”")
+        assert said[-1].endswith("“Mentoring matters most to parents.”")
