@@ -19,13 +19,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
-from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
+
+from addons.components import RuleComponent
 
 # One to five words before a colon, then the answer: "Ms. Ortiz: we agree".
 SPEAKER_PREFIX = re.compile(r"^\s*[^\s:?]+(?: [^\s:?]+){0,4}:\s*\S")
@@ -103,11 +101,7 @@ def looks_like_a_question(text: str) -> bool:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class LongMessageIsAnswer(GraphComponent, IntentClassifier):
-    @classmethod
-    def required_components(cls) -> list[type]:
-        return [IntentClassifier]
-
+class LongMessageIsAnswer(RuleComponent):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {
@@ -120,19 +114,6 @@ class LongMessageIsAnswer(GraphComponent, IntentClassifier):
             "attributed_commands": ["set_speaker", "resume_plan", "start_plan"],
             "question_intents": ["faq", "out_of_scope"],
         }
-
-    def __init__(self, config: dict[str, Any]) -> None:
-        self.config = config
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> LongMessageIsAnswer:
-        return cls(config)
 
     def process(self, messages: list[Message]) -> list[Message]:
         answer = self.config["answer_intent"]

@@ -18,15 +18,12 @@ before the FAQ selector and the fallback.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import (
     ENTITIES,
     ENTITY_ATTRIBUTE_TYPE,
@@ -42,9 +39,9 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
+from addons.components import LearnedComponent
 from bot.plans.codes import find_code
 
-WORDS_FILE = "command_words.json"
 WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")  # a contraction's first part decides: "we'd", "year's"
 # Words any command may carry without saying anything more: politeness and the meeting itself.
 FILLERS = frozenset(
@@ -59,10 +56,8 @@ def content_words(text: str) -> set[str]:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class CommandOrAnswer(GraphComponent, IntentClassifier):
-    @classmethod
-    def required_components(cls) -> list[type]:
-        return []
+class CommandOrAnswer(LearnedComponent):
+    STORED = "command_words.json"
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
@@ -74,50 +69,20 @@ class CommandOrAnswer(GraphComponent, IntentClassifier):
             "commands": [],
         }
 
-    def __init__(
-        self,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        words: list[str] | None = None,
-    ) -> None:
-        self.config = config
-        self.model_storage = model_storage
-        self.resource = resource
+    def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource) -> None:
+        super().__init__(config, model_storage, resource)
         self.commands = set(config["commands"])
-        self.words = set(words or [])
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> CommandOrAnswer:
-        return cls(config, model_storage, resource)
+        self.words: set[str] = set()
 
     def train(self, training_data: TrainingData) -> Resource:
         words: set[str] = set()
         for example in training_data.intent_examples:
             if example.get(INTENT) in self.commands:
                 words |= content_words(example.get(TEXT) or "")
-        with self.model_storage.write_to(self.resource) as directory:
-            (directory / WORDS_FILE).write_text(json.dumps(sorted(words)))
-        return self.resource
+        return self.store(sorted(words))
 
-    @classmethod
-    def load(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> CommandOrAnswer:
-        with model_storage.read_from(resource) as directory:
-            words = json.loads((directory / WORDS_FILE).read_text())
-        return cls(config, model_storage, resource, words)
+    def setup(self, learned: Any) -> None:
+        self.words = set(learned)
 
     def reads_as_answer(self, message: Message) -> bool:
         """Whether a message taken for a command may be an answer instead."""

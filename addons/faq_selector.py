@@ -22,16 +22,13 @@ finds it out of scope: answers open so too ("What's left in the budget goes to t
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.nlu.constants import (
     RESPONSE_SELECTOR_PREDICTION_KEY,
     RESPONSE_SELECTOR_PROPERTY_NAME,
@@ -55,8 +52,8 @@ from sklearn.pipeline import Pipeline, make_pipeline, make_union
 from sklearn.svm import LinearSVC
 
 from addons.answer_guard import looks_like_a_question
+from addons.components import LearnedComponent
 
-EXAMPLES_FILE = "faq_examples.json"
 FALLBACK = "nlu_fallback"  # the FallbackClassifier's intent: this runs after it
 ANY, OUT_OF_SCOPE = "any", "out_of_scope_only"
 RANKING_LENGTH = 5
@@ -80,11 +77,8 @@ def confidences(scores: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class FaqSelector(GraphComponent, IntentClassifier):
-    @classmethod
-    def required_components(cls) -> list[type]:
-        # It reads the intent the classifier set, at prediction; it trains on raw examples.
-        return []
+class FaqSelector(LearnedComponent):
+    STORED = "faq_examples.json"
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
@@ -98,36 +92,14 @@ class FaqSelector(GraphComponent, IntentClassifier):
             "C": 1.0,
         }
 
-    def __init__(
-        self,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        examples: list[tuple[str, str]] | None = None,
-        responses: dict[str, list[dict[str, Any]]] | None = None,
-    ) -> None:
-        self.config = config
-        self.model_storage = model_storage
-        self.resource = resource
-        self.examples = examples or []
-        self.responses = responses or {}
-        self.model = (
-            fitted([t for t, _ in self.examples], [k for _, k in self.examples], config["C"]) if self.examples else None
-        )
+    def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource) -> None:
+        super().__init__(config, model_storage, resource)
+        self.responses: dict[str, list[dict[str, Any]]] = {}
+        self.model: Pipeline | None = None
 
     @property
     def retrieval_intent(self) -> str:
         return str(self.config["retrieval_intent"])
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> FaqSelector:
-        return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
         prefix = f"utter_{self.retrieval_intent}/"
@@ -138,23 +110,13 @@ class FaqSelector(GraphComponent, IntentClassifier):
             if (m.get(INTENT) == self.retrieval_intent and m.get(INTENT_RESPONSE_KEY)) or m.get(INTENT) == out_of_scope
         ]
         responses = {k: v for k, v in training_data.responses.items() if k.startswith(prefix)}
-        with self.model_storage.write_to(self.resource) as directory:
-            (directory / EXAMPLES_FILE).write_text(json.dumps({"examples": examples, "responses": responses}))
-        return self.resource
+        return self.store({"examples": examples, "responses": responses})
 
-    @classmethod
-    def load(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> FaqSelector:
-        with model_storage.read_from(resource) as directory:
-            stored = json.loads((directory / EXAMPLES_FILE).read_text())
-        examples = [(text, key) for text, key in stored["examples"]]
-        return cls(config, model_storage, resource, examples, stored["responses"])
+    def setup(self, learned: Any) -> None:
+        """Fitted here, at load, from the stored examples: nothing pickled is kept in the model."""
+        self.responses = learned["responses"]
+        texts, keys = [t for t, _ in learned["examples"]], [k for _, k in learned["examples"]]
+        self.model = fitted(texts, keys, self.config["C"]) if texts else None
 
     def process(self, messages: list[Message]) -> list[Message]:
         if self.model is None:

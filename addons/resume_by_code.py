@@ -16,14 +16,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
-from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from addons.components import RuleComponent
 from bot.plans.codes import find_code
 
 OPENING_WORDS = {"resume", "reopen", "open", "continue", "load"}
@@ -59,27 +56,10 @@ def could_ask_to_resume(text: str) -> bool:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class ResumeByCode(GraphComponent, IntentClassifier):
-    @classmethod
-    def required_components(cls) -> list[type]:
-        return [IntentClassifier]
-
+class ResumeByCode(RuleComponent):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {"intent": "resume_plan", "answer_intent": "give_answer", "max_words": 8}
-
-    def __init__(self, config: dict[str, Any]) -> None:
-        self.config = config
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> ResumeByCode:
-        return cls(config)
 
     def process(self, messages: list[Message]) -> list[Message]:
         name = self.config["intent"]

@@ -548,6 +548,14 @@ def test_undo_returns_to_the_question_a_move_left(planner, code):
     assert events == [SlotSet("last_act", None), SlotSet("plan_status", "open"), SlotSet("asked_question", None)]
 
 
+def python_alone(script: str, tmp_path: Path) -> subprocess.CompletedProcess:
+    """The script in a fresh interpreter, as the action server's process, on its own database."""
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'plans.db'}", "EXPORTS_DIR": str(tmp_path)}
+    return subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
 def test_the_action_server_never_loads_tensorflow(tmp_path):
     """A fresh interpreter loads the actions as rasa-sdk does (every module of the package) and
     reads an answer with spaCy: TensorFlow, which thinc imports whenever it is installed, stays
@@ -564,10 +572,7 @@ def test_the_action_server_never_loads_tensorflow(tmp_path):
         "print(planner.record_answer(code, said, 'Maria Ortiz').answer.discipline_matter)\n"
         "print(' '.join(sorted(sys.modules)))\n"
     )
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'plans.db'}", "EXPORTS_DIR": str(tmp_path)}
-    run_ = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
-    )
+    run_ = python_alone(script, tmp_path)
     assert run_.returncode == 0, run_.stderr[-2000:]
     matter, modules = run_.stdout.splitlines()[-2:]
     loaded = set(modules.split())
@@ -600,10 +605,7 @@ def test_the_export_process_ends_with_a_killed_action_server(tmp_path):
         "print(export_pool().submit(os.getpid).result(), flush=True)\n"
         "os._exit(0)  # as a killed server ends: no clean shutdown of the pool\n"
     )
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'plans.db'}", "EXPORTS_DIR": str(tmp_path)}
-    run_ = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
-    )
+    run_ = python_alone(script, tmp_path)
     worker = int(run_.stdout.split()[-1])
     for _ in range(100):  # it checks on its parent every second
         if not Path(f"/proc/{worker}").exists():

@@ -1,0 +1,86 @@
+"""What the project's NLU components share: Rasa's graph-component plumbing, written once.
+
+`RuleComponent` decides from its configuration alone (the answer guard, resume by code).
+`LearnedComponent` learns something small from the training data (a vocabulary, examples) and
+keeps it in the model as JSON, never as a pickled object.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from typing_extensions import Self
+
+
+class RuleComponent(GraphComponent, IntentClassifier):
+    """Runs after the intent classifier and corrects it by a rule."""
+
+    @classmethod
+    def required_components(cls) -> list[type]:
+        return [IntentClassifier]
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.config = config
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> Self:
+        return cls(config)
+
+
+class LearnedComponent(GraphComponent, IntentClassifier):
+    """Trains on the raw training examples and keeps what it learned as JSON in the model.
+    Subclasses implement `learned` (what `train` stores) and `setup` (what `load` restores)."""
+
+    STORED = "learned.json"  # each subclass names its own file
+
+    @classmethod
+    def required_components(cls) -> list[type]:
+        return []  # it reads the classifier's intent when it runs; it trains on raw examples
+
+    def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource) -> None:
+        self.config = config
+        self.model_storage = model_storage
+        self.resource = resource
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> Self:
+        return cls(config, model_storage, resource)
+
+    def store(self, learned: Any) -> Resource:
+        with self.model_storage.write_to(self.resource) as directory:
+            (directory / self.STORED).write_text(json.dumps(learned))
+        return self.resource
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> Self:
+        component = cls(config, model_storage, resource)
+        with model_storage.read_from(resource) as directory:
+            component.setup(json.loads((directory / cls.STORED).read_text()))
+        return component
+
+    def setup(self, learned: Any) -> None:
+        raise NotImplementedError
