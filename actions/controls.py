@@ -220,7 +220,7 @@ class ActionSetSpeaker(PlannerAction):
         code = plan_in_use(tracker)
         if person is None and code and ATTRIBUTED.match(text):
             # "Ms. Ortiz: we agree" names its speaker but is an answer: keep it as one.
-            taken = take_text(self.planner, code, text, tracker, dispatcher, stray=not in_question(tracker))
+            taken = take_text(self.planner, code, text, tracker, dispatcher)
             return [SlotSet(name, value) for name, value in taken.items()]
         if person is None:
             dispatcher.utter_message(text=replies.WHO_IS_SPEAKING)
@@ -253,7 +253,7 @@ class ActionAskCommandOrAnswer(PlannerAction):
 
     def keep(self, text: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, object]:
         code = plan_in_use(tracker)
-        return take_text(self.planner, code, text, tracker, dispatcher, stray=not in_question(tracker)) if code else {}
+        return take_text(self.planner, code, text, tracker, dispatcher) if code else {}
 
 
 class ActionSaveAsAnswer(PlanAction):

@@ -149,5 +149,5 @@ class ActionTakeAnswer(PlanAction):
 
     def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         text = tracker.latest_message.get("text") or ""
-        taken = take_text(self.planner, code, text, tracker, dispatcher, stray=True)
+        taken = take_text(self.planner, code, text, tracker, dispatcher)
         return [SlotSet(name, value) for name, value in taken.items()]

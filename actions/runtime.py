@@ -189,11 +189,11 @@ def take_text(
     text: str,
     tracker: Tracker,
     dispatcher: CollectingDispatcher,
-    stray: bool = False,
 ) -> dict[str, Any]:
     """Store what the committee typed: as new wording of the answer being changed, or as a
-    new answer to the current question. Returns the slots to set. The answer is committed
-    before this returns, so before the bot replies."""
+    new answer to the current question (said to be kept for it when no question is open, the
+    discussion paused). Returns the slots to set. The answer is committed before this returns,
+    so before the bot replies."""
     revising = tracker.get_slot(slots.REVISING_ANSWER_ID)
     try:
         if revising:
@@ -212,7 +212,7 @@ def take_text(
     except NoOpenQuestion:
         dispatcher.utter_message(text=replies.FINISHED)
         return {}
-    say = replies.stray_answer_saved if stray else replies.answer_saved
+    say = replies.answer_saved if in_question(tracker) else replies.stray_answer_saved
     saved = say(recorded)
     if recorded.answer.choice is not None:
         saved = replies.choice_saved(planner.guide, recorded.question, recorded.answer)
@@ -234,7 +234,6 @@ def settle_pending(planner: Planner, tracker: Tracker, dispatcher: CollectingDis
     if chosen == tracker.get_slot(slots.PENDING_COMMAND) or not code:
         return cleared
     try:
-        stray = not in_question(tracker)
-        return {**take_text(planner, code, str(pending), tracker, dispatcher, stray=stray), **cleared}
+        return {**take_text(planner, code, str(pending), tracker, dispatcher), **cleared}
     except PlanNotFound:
         return cleared  # the action that follows says so
