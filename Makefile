@@ -52,7 +52,7 @@ lint: install ## Lint, import order and format (ruff), types (mypy), and the lay
 	$(VENV)/bin/ruff check bot actions addons rasa_sdk_plugins tests scripts
 	$(VENV)/bin/ruff format --check bot actions addons rasa_sdk_plugins tests scripts
 	$(VENV)/bin/mypy bot actions addons rasa_sdk_plugins
-	$(PY) -m pytest -q -p no:cacheprovider tests/test_layering.py
+	$(PY) -m pytest -q -p no:cacheprovider --noconftest tests/test_layering.py
 
 test: lint train validate story-test ## Set up and run every test (lint first: it is the fastest)
 	$(PY) -m pytest

@@ -58,7 +58,7 @@ def _start_export_worker(action_server: int) -> None:
 
     def watch() -> None:
         while os.getppid() == action_server:
-            time.sleep(1)
+            time.sleep(0.2)
         os._exit(0)
 
     threading.Thread(target=watch, name="watch-action-server", daemon=True).start()

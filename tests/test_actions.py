@@ -607,7 +607,7 @@ def test_the_export_process_ends_with_a_killed_action_server(tmp_path):
     )
     run_ = python_alone(script, tmp_path)
     worker = int(run_.stdout.split()[-1])
-    for _ in range(100):  # it checks on its parent every second
+    for _ in range(100):  # it checks on its parent five times a second
         if not Path(f"/proc/{worker}").exists():
             break
         time.sleep(0.1)

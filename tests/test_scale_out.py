@@ -61,7 +61,7 @@ def redis_reachable() -> None:
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory) -> Iterator[Cluster]:
     # The launcher creates the database itself, as it would for an operator.
-    with postgres_database(create=False) as url:
+    with postgres_database() as url:
         yield from started_cluster(url, tmp_path_factory.mktemp("cluster"))
 
 

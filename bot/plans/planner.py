@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -19,12 +20,13 @@ from bot.plans.review import Review, review_plan
 from bot.plans.text import clean_text
 from bot.plans.views import MAX_NAME_LENGTH, AnswerView, Choice, MemberView, PlanSnapshot, Reading
 from bot.reading.choices import read_choice
-from bot.reading.language import english
-from bot.reading.reader import AnswerReader
 from bot.reading.values import warm_up
 from bot.settings import Settings
 from bot.storage import database, models, repository
 from bot.storage.models import Plan
+
+if TYPE_CHECKING:
+    from bot.reading.reader import AnswerReader
 
 # Far above any real answer (the tests send 20,000 characters), low enough that one
 # message cannot fill the database or the Word document.
@@ -146,6 +148,16 @@ def clean_answer(text: str | None) -> str:
     return text
 
 
+def spacy_reader() -> AnswerReader:
+    """The answer reader with spaCy's English model. Imported here, not at the top: importing
+    spaCy takes most of a second, which every command-line call that never reads an answer
+    (plans, show, migrate) and every test process would pay."""
+    from bot.reading.language import english
+    from bot.reading.reader import AnswerReader
+
+    return AnswerReader(english())
+
+
 class Planner:
     def __init__(
         self,
@@ -171,7 +183,7 @@ class Planner:
             warm_up()  # the value recognisers take a second to build: not on a committee's first choice
         sessions = database.make_session_factory(engine)
         # Serving, spaCy is loaded now (a second), not on a committee's first answer.
-        reader = AnswerReader(english()) if serving else None
+        reader = spacy_reader() if serving else None
         return cls(load_guide(), sessions, settings.exports_dir, reader, settings)
 
     @property
@@ -179,7 +191,7 @@ class Planner:
         """spaCy's reader, loaded on first use where it was not given (the command line's plans,
         show and migrate never read an answer)."""
         if self._reader is None:
-            self._reader = AnswerReader(english())
+            self._reader = spacy_reader()
         return self._reader
 
     # --- plans -------------------------------------------------------------------------
