@@ -5,12 +5,15 @@ Inside a question an answer taken for a command is not stored and the plan moves
 budget covers it." moved to the next question; "Export of records needs parent consent."
 exported). Commands, however loosely phrased, are made of a small vocabulary ("next", "skip this
 one", "let's go back a question"); answers bring words of their own ("budget", "records",
-"consent"). So this component learns every command's words from data/nlu.yml, and a message
-taken for a command that has two content words no command uses, or one such word while the
-classifier's second guess is the answer, becomes `command_or_answer`, with the command it might
-be as the entity `command`: the assistant asks which was meant (two buttons), and nothing is
-stored or done until it knows. The classifier's confidence is no help here: it gave "Next
-year's budget covers it." 0.99 for next_question.
+"consent"). So this component learns each command's words from data/nlu.yml, and a message
+taken for a command that has two content words that command's examples never use, or one such
+word while the classifier's second guess is the answer, becomes `command_or_answer`, with the
+command it might be as the entity `command`: the assistant asks which was meant (two buttons),
+and nothing is stored or done until it knows. Each command's own words, not all commands'
+together: with every new way of saying any command, the shared vocabulary grew until answers
+slipped through ("Pause enforcement during exams." has no word that *some* command lacks). The
+classifier's confidence is no help here: it gave "Next year's budget covers it." 0.99 for
+next_question.
 
 It runs after the answer guard and the resume-by-code rule (which decide by shape first) and
 before the FAQ selector and the fallback.
@@ -72,24 +75,24 @@ class CommandOrAnswer(LearnedComponent):
     def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource) -> None:
         super().__init__(config, model_storage, resource)
         self.commands = set(config["commands"])
-        self.words: set[str] = set()
+        self.words: dict[str, set[str]] = {}
 
     def train(self, training_data: TrainingData) -> Resource:
-        words: set[str] = set()
+        words: dict[str, set[str]] = {command: set() for command in self.commands}
         for example in training_data.intent_examples:
             if example.get(INTENT) in self.commands:
-                words |= content_words(example.get(TEXT) or "")
-        return self.store(sorted(words))
+                words[example.get(INTENT)] |= content_words(example.get(TEXT) or "")
+        return self.store({command: sorted(found) for command, found in sorted(words.items())})
 
     def setup(self, learned: Any) -> None:
-        self.words = set(learned)
+        self.words = {command: set(found) for command, found in learned.items()}
 
-    def reads_as_answer(self, message: Message) -> bool:
-        """Whether a message taken for a command may be an answer instead."""
+    def reads_as_answer(self, message: Message, command: str) -> bool:
+        """Whether a message taken for `command` may be an answer instead."""
         text = message.get(TEXT) or ""
         if find_code(text) is not None:  # a plan code: its shape decided (addons/resume_by_code.py)
             return False
-        beyond = content_words(text) - self.words
+        beyond = content_words(text) - self.words.get(command, set())
         ranking = message.get(INTENT_RANKING_KEY) or []
         answer_next = len(ranking) > 1 and ranking[1].get(INTENT_NAME_KEY) == self.config["answer_intent"]
         return len(beyond) >= 2 or (len(beyond) == 1 and answer_next)
@@ -97,8 +100,8 @@ class CommandOrAnswer(LearnedComponent):
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             intent = message.get(INTENT) or {}
-            name, confidence = intent.get(INTENT_NAME_KEY), intent.get(PREDICTED_CONFIDENCE_KEY)
-            if name not in self.commands or not self.reads_as_answer(message):
+            name, confidence = str(intent.get(INTENT_NAME_KEY)), intent.get(PREDICTED_CONFIDENCE_KEY)
+            if name not in self.commands or not self.reads_as_answer(message, name):
                 continue
             asked = {INTENT_NAME_KEY: self.config["intent"], PREDICTED_CONFIDENCE_KEY: confidence}
             message.set(INTENT, asked, add_to_output=True)

@@ -3,12 +3,15 @@ training data), parsed by the running Rasa server. Prints the per-intent F1."""
 
 from pathlib import Path
 
+import pytest
 import yaml
 from sklearn.metrics import classification_report, f1_score
 
 from bot.plans.codes import CODE_WORDS
 
 HELDOUT = Path(__file__).with_name("nlu_heldout.yml")
+# Written blind to the training data and never tuned on (the file says how).
+FRESH = Path(__file__).with_name("nlu_heldout_fresh.yml")
 TRAINING = Path(__file__).parent.parent / "data" / "nlu.yml"
 SHORT_ANSWERS = Path(__file__).parent / "data" / "short_answers.yml"
 DOMAIN = Path(__file__).parent.parent / "domain.yml"
@@ -27,14 +30,15 @@ def examples(path: Path) -> list[tuple[str, str]]:
     ]
 
 
-def test_heldout_examples_are_new_and_plentiful():
-    heldout = examples(HELDOUT)
+@pytest.mark.parametrize(("path", "least"), [(HELDOUT, 10), (FRESH, 4)], ids=["heldout", "fresh"])
+def test_heldout_examples_are_new_and_plentiful(path, least):
+    heldout = examples(path)
     training = {text.casefold() for text, _ in examples(TRAINING)}
     assert not [text for text, _ in heldout if text.casefold() in training]
     counts = {}
     for _, intent in heldout:
         counts[intent] = counts.get(intent, 0) + 1
-    assert all(count >= 10 for intent, count in counts.items()), counts
+    assert all(count >= least for intent, count in counts.items()), counts
 
 
 def test_intent_f1_on_heldout_phrasings(assistant):
@@ -51,15 +55,35 @@ def test_intent_f1_on_heldout_phrasings(assistant):
     macro = f1_score(truth, scored, labels=controls, average="macro", zero_division=0)
     answer_recall = sum(p == ANSWER for t, p in zip(truth, scored) if t == ANSWER) / truth.count(ANSWER)
     asked = sum(p == ASKED for t, p in zip(truth, predicted) if t == ANSWER) / truth.count(ANSWER)
-    commands = [(t, p) for t, p in zip(truth, predicted) if t != ANSWER]
-    first_try = sum(t == p for t, p in commands) / len(commands)
     print(
         f"control intents macro F1 {macro:.3f}; answers kept as answers {answer_recall:.3f} "
-        f"(asked about first: {asked:.3f}); commands understood on first try {first_try:.3f}"
+        f"(asked about first: {asked:.3f}); commands understood on first try {first_try(truth, predicted):.3f}"
     )
     assert macro >= 0.85
     # An answer taken for a command would not be stored: this must stay near perfect.
     assert answer_recall >= 0.95
+
+
+def first_try(truth: list[str], predicted: list[str]) -> float:
+    commands = [(t, p) for t, p in zip(truth, predicted) if t != ANSWER]
+    return sum(t == p for t, p in commands) / len(commands)
+
+
+def test_commands_written_blind_are_understood(assistant):
+    """Commands only: every one missed is a command the committee must say again (or, inside a
+    question, one asked about or stored as an answer, which undo takes back)."""
+    heldout = examples(FRESH)
+    truth = [intent for _, intent in heldout]
+    predicted = [assistant.parse(text)["intent"]["name"] for text, _ in heldout]
+    print("\nCommands written blind (tests/nlu_heldout_fresh.yml):")
+    print(classification_report(truth, predicted, labels=sorted(set(truth)), zero_division=0))
+    missed: dict[str, int] = {}
+    for t, p in zip(truth, predicted):
+        if t != p:
+            missed[p] = missed.get(p, 0) + 1
+    print(f"commands understood on first try {first_try(truth, predicted):.3f}; the misses were taken as {missed}")
+    # Guards the level reached (2026-12-02: 0.54 before the fresh training phrasings).
+    assert first_try(truth, predicted) >= 0.6
 
 
 def test_short_answers_with_command_words_are_mostly_kept(assistant):
