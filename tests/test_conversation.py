@@ -318,3 +318,9 @@ def test_rasa_sessions_stay_short_and_a_long_meeting_loses_nothing_across_them(a
     assert kinds.count("session_started") >= len(chat.transcript) // TEST_TURNS_PER_SESSION
     assert latest.count("user") <= TEST_TURNS_PER_SESSION, latest
     assert tracker["active_loop"].get("name") == "question_form"
+
+
+def test_the_action_server_gets_the_planner_ready_before_it_serves(assistant):
+    """rasa-sdk runs the plugin's start-up listener (rasa_sdk_plugins.get_ready) before it takes
+    calls: by the time /health answered, the planner was built and the collector's view frozen."""
+    assert "The planner is ready." in assistant.actions.log.read_text()

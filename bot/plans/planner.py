@@ -334,9 +334,7 @@ class Planner:
         """The choice that stands on the current question: a short message may change its values."""
         if plan.current_question_id is None:
             return None
-        answers = [repository.answer_view(a) for a in repository.answers_to(s, plan, [plan.current_question_id])]
-        decided = views.latest_choice(answers)
-        return decided.choice if decided else None
+        return repository.standing_choice(s, plan, plan.current_question_id)
 
     def accept_proposals(self, code: str, article: int, said: str, speaker: str | None = None) -> Accepted:
         """Make the guidance's proposed alternative the committee's choice for every clause of

@@ -208,6 +208,18 @@ def answers_to(s: Session, plan: Plan, question_ids: Iterable[str]) -> list[Answ
     )
 
 
+def standing_choice(s: Session, plan: Plan, question_id: str) -> Choice | None:
+    """The choice of the latest answer that made one on the question. Its column alone, not the
+    answers with their members and wordings: it is read on every answer."""
+    rows = s.execute(
+        select(Answer.choice, Answer.updated_at, Answer.id).where(
+            Answer.plan_id == plan.id, STANDING, Answer.question_id == question_id
+        )
+    ).all()
+    choices = [(updated, id_, choice) for stored, updated, id_ in rows if (choice := Choice.from_stored(stored))]
+    return max(choices, key=lambda row: row[:2])[2] if choices else None
+
+
 def answer_counts(s: Session, plan: Plan, question_ids: Iterable[str] | None = None) -> dict[str, int]:
     """Answers per question: every question's, or only those of `question_ids`."""
     query = select(Answer.question_id, func.count(Answer.id)).where(Answer.plan_id == plan.id, STANDING)
