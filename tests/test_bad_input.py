@@ -54,7 +54,11 @@ def test_sql_and_markup_are_stored_literally(assistant, chat_and_code):
     chat, code = chat_and_code
     texts = ["Robert'); DROP TABLE answers;--", "<w:p><w:r><w:t>injected</w:t></w:r></w:p> & <script>x</script>"]
     for text in texts:
-        assert "Saved" in chat.say(text)
+        reply = chat.say(text)
+        # A command's shape ("DROP TABLE" reads like "drop that") brings the one question first.
+        if "could be an answer or" in reply:
+            reply = chat.say("save it as an answer")
+        assert "Saved" in reply
     assert stored(assistant, code) == texts
     # The markup stays text in the document; "Robert" is read as a name, so compare the export
     # that keeps personal details (the default one is checked in tests/test_guidance.py).

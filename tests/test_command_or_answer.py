@@ -11,6 +11,18 @@ def texts(assistant, code) -> list[str]:
     return [a.text for a in assistant.planner.snapshot(code).answers]
 
 
+def asked_about(assistant, command: str | None, candidates: list[str]) -> str:
+    """The first answer this model asks about (as `command`, or as any command when None).
+    Which answers it asks about changes with training (the held-out measures count how often),
+    so the tests pick one instead of assuming it."""
+    for text in candidates:
+        parsed = assistant.parse(text)
+        taken = [e["value"] for e in parsed["entities"] if e["entity"] == "command"]
+        if parsed["intent"]["name"] == "command_or_answer" and (command is None or taken == [command]):
+            return text
+    raise AssertionError(f"none of {candidates} is asked about as {command or 'a command'}: write more candidates")
+
+
 def test_an_answer_with_a_commands_words_is_asked_about_then_saved(assistant):
     chat = assistant.conversation("ask-save")
     code = start_plan(chat)
@@ -27,7 +39,17 @@ def test_choosing_the_command_acts_and_stores_nothing(assistant):
     chat = assistant.conversation("ask-command")
     code = start_plan(chat)
     question = current(assistant, code)
-    reply = chat.say("Export of records needs parent consent.")
+    said = asked_about(
+        assistant,
+        "export_documents",
+        [
+            "Export of records needs parent consent.",
+            "Export it once parents review it.",
+            "Export everything to the principal.",
+            "Make the documents available to parents.",
+        ],
+    )
+    reply = chat.say(said)
     assert replies.COMMAND_WORDS["export_documents"].lower() in reply
     assert assistant.planner.exports(code) == []  # not exported on the ambiguous message
     reply = chat.say("/export_documents")  # the command's button
@@ -40,13 +62,20 @@ def test_carrying_on_without_choosing_keeps_the_message_as_an_answer(assistant):
     chat = assistant.conversation("ask-carry-on")
     code = start_plan(chat)
     question = current(assistant, code)
-    chat.say("Goodbye assemblies for seniors need coverage.")
+    said = asked_about(
+        assistant,
+        None,
+        [
+            "Goodbye assemblies for seniors need coverage.",
+            "Pause enforcement during exams.",
+            "Cancel the school-day traffic duty.",
+            "Next year's budget covers it.",
+        ],
+    )
+    chat.say(said)
     assert texts(assistant, code) == []
     chat.say("Maria Ortiz: The district pays for the evening events.")
-    assert texts(assistant, code) == [
-        "Goodbye assemblies for seniors need coverage.",
-        "The district pays for the evening events.",
-    ]
+    assert texts(assistant, code) == [said, "The district pays for the evening events."]
     assert current(assistant, code) == question
 
 
