@@ -7,7 +7,10 @@ keeps it in the model as JSON, never as a pickled object.
 
 from __future__ import annotations
 
+import hashlib
+import inspect
 import json
+import sys
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -62,6 +65,13 @@ class LearnedComponent(GraphComponent, IntentClassifier):
         execution_context: ExecutionContext,
     ) -> Self:
         return cls(config, model_storage, resource)
+
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
+        """Rasa's training cache knows a component by its class name, configuration and inputs;
+        its code is added here, so that a changed component is trained again instead of restored
+        from the cache (a file stored in an older shape would fail only when the model loads)."""
+        return hashlib.sha256(inspect.getsource(sys.modules[cls.__module__]).encode()).hexdigest()
 
     def store(self, learned: Any) -> Resource:
         with self.model_storage.write_to(self.resource) as directory:

@@ -3,7 +3,9 @@ and give Rasa's own answers: the event-type table resolves every name as Rasa's 
 the action-response check gives Rasa's verdict on valid and invalid responses."""
 
 import asyncio
+import inspect
 import json
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -14,6 +16,7 @@ from rasa.core.actions.action import RemoteAction
 from rasa.core.channels.channel import CollectingOutputChannel
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
 from rasa.core.utils import read_endpoints_from_path
+from rasa.engine.training.fingerprinting import calculate_fingerprint_key
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -22,6 +25,7 @@ from rasa.shared.utils.common import all_subclasses
 import addons  # noqa: F401 - importing the package applies both changes, as in the Rasa server
 from addons import patches
 from addons.action_responses import check_the_schema_once
+from addons.command_or_answer import CommandOrAnswer
 from tests.servers import ROOT
 
 
@@ -178,3 +182,14 @@ def test_another_rasa_release_is_refused_with_what_to_do():
     with pytest.raises(patches.UnexpectedRasaVersion, match="update RASA_VERSION"):
         patches.apply("3.7.0")
     patches.apply()  # the release they were written for: applied once, again a no-op
+
+
+def test_a_learned_components_code_is_part_of_rasas_training_cache_key(monkeypatch):
+    """Through Rasa's own fingerprinting: the same code gives the same key (the cache still
+    works), changed code another (the component is trained again, not restored)."""
+    config = {**CommandOrAnswer.get_default_config(), "commands": ["next_question"]}
+    key = calculate_fingerprint_key(CommandOrAnswer, config, {})
+    assert calculate_fingerprint_key(CommandOrAnswer, config, {}) == key
+    source = inspect.getsource(sys.modules[CommandOrAnswer.__module__])
+    monkeypatch.setattr(inspect, "getsource", lambda module: source + "\n# a change\n")
+    assert calculate_fingerprint_key(CommandOrAnswer, config, {}) != key
