@@ -60,11 +60,12 @@ def attach_sanic_app_extensions(app: Sanic) -> None:
 
 async def get_ready(app: Sanic, loop: object) -> None:
     """The Planner built now (spaCy and the value recognisers loaded), not during a committee's
-    first answer; then everything loaded is frozen out of the garbage collector's reach: a full
-    collection walked spaCy's millions of objects, a pause of 0.1-0.2 s on one turn in each
-    conversation (measured with a gc callback, 2026-12-02)."""
-    from actions.runtime import shared_planner  # the actions package imports this one first
+    first answer, and the export process started; then everything loaded is frozen out of the
+    garbage collector's reach: a full collection walked spaCy's millions of objects, a pause of
+    0.1-0.2 s on one turn in each conversation (measured with a gc callback, 2026-12-02)."""
+    from actions.runtime import prepare_export_process, shared_planner  # actions imports this package first
 
-    shared_planner()
+    planner = shared_planner()
+    prepare_export_process(planner)
     gc.freeze()
     logger.info("The planner is ready.")

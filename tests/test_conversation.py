@@ -1,6 +1,7 @@
 """Whole conversations with the real Rasa server and action server over the REST channel,
 then the exported documents opened and checked."""
 
+import os
 import re
 import subprocess
 import threading
@@ -322,5 +323,16 @@ def test_rasa_sessions_stay_short_and_a_long_meeting_loses_nothing_across_them(a
 
 def test_the_action_server_gets_the_planner_ready_before_it_serves(assistant):
     """rasa-sdk runs the plugin's start-up listener (rasa_sdk_plugins.get_ready) before it takes
-    calls: by the time /health answered, the planner was built and the collector's view frozen."""
+    calls: by the time /health answered, the planner was built, the export process started (a
+    child of the action server) and the collector's view frozen."""
     assert "The planner is ready." in assistant.actions.log.read_text()
+    server = assistant.actions.process.pid
+    children = [pid for pid in os.listdir("/proc") if pid.isdigit() and parent_of(pid) == server]
+    assert [pid for pid in children if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+
+
+def parent_of(pid: str) -> int | None:
+    try:  # the field after the command's name, which is in parentheses and may hold spaces
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):  # the process ended meanwhile
+        return None
