@@ -12,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import jsonschema
 import pytest
 import rasa.shared.utils.common
+import yaml
 from rasa.core.actions.action import RemoteAction
 from rasa.core.channels.channel import CollectingOutputChannel
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
@@ -26,6 +27,7 @@ import addons  # noqa: F401 - importing the package applies both changes, as in 
 from addons import patches
 from addons.action_responses import check_the_schema_once
 from addons.command_or_answer import CommandOrAnswer
+from bot import replies
 from tests.servers import ROOT
 
 
@@ -193,3 +195,18 @@ def test_a_learned_components_code_is_part_of_rasas_training_cache_key(monkeypat
     source = inspect.getsource(sys.modules[CommandOrAnswer.__module__])
     monkeypatch.setattr(inspect, "getsource", lambda module: source + "\n# a change\n")
     assert calculate_fingerprint_key(CommandOrAnswer, config, {}) != key
+
+
+def test_the_commands_asked_about_are_the_domains_controls_and_have_words():
+    """Three files name the commands: the asking component's list (config.yml), the answer slot's
+    control intents (domain.yml) and the words each command's button shows (bot/replies.py). A
+    command added to one and not the others would be acted on without asking, or asked about with
+    no words on its button."""
+    pipeline = yaml.safe_load((ROOT / "config.yml").read_text())["pipeline"]
+    asked = set(next(c for c in pipeline if c["name"].endswith(".CommandOrAnswer"))["commands"])
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text())
+    controls = set(domain["slots"]["answer"]["mappings"][0]["not_intent"])
+    assert asked == set(replies.COMMAND_WORDS)
+    # The controls never asked about: naming a speaker, the guidance's questions and the refusal
+    # (answered, not acted on), and the asking itself and its answer.
+    assert controls - asked == {"set_speaker", "faq", "out_of_scope", "command_or_answer", "save_as_answer"}
