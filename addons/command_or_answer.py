@@ -100,8 +100,8 @@ class CommandOrAnswer(LearnedComponent):
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             intent = message.get(INTENT) or {}
-            name, confidence = str(intent.get(INTENT_NAME_KEY)), intent.get(PREDICTED_CONFIDENCE_KEY)
-            if name not in self.commands or not self.reads_as_answer(message, name):
+            name, confidence = intent.get(INTENT_NAME_KEY), intent.get(PREDICTED_CONFIDENCE_KEY)
+            if not isinstance(name, str) or name not in self.commands or not self.reads_as_answer(message, name):
                 continue
             asked = {INTENT_NAME_KEY: self.config["intent"], PREDICTED_CONFIDENCE_KEY: confidence}
             message.set(INTENT, asked, add_to_output=True)

@@ -43,7 +43,8 @@ class RuleComponent(GraphComponent, IntentClassifier):
 
 class LearnedComponent(GraphComponent, IntentClassifier):
     """Trains on the raw training examples and keeps what it learned as JSON in the model.
-    Subclasses implement `learned` (what `train` stores) and `setup` (what `load` restores)."""
+    Subclasses implement `train` (which hands what it learned to `store`) and `setup` (which
+    takes it back when `load` reads it)."""
 
     STORED = "learned.json"  # each subclass names its own file
 
