@@ -20,6 +20,17 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from typing_extensions import Self
 
 
+class CodeInFingerprint:
+    """Rasa's training cache knows a component by its class name, configuration and inputs; a
+    component that learns or computes something adds its module's code, so that a changed one is
+    trained again instead of restored from the cache (a file stored in an older shape would fail
+    only when the model loads; features computed the old way would train the classifier)."""
+
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
+        return hashlib.sha256(inspect.getsource(sys.modules[cls.__module__]).encode()).hexdigest()
+
+
 class RuleComponent(GraphComponent, IntentClassifier):
     """Runs after the intent classifier and corrects it by a rule."""
 
@@ -41,7 +52,7 @@ class RuleComponent(GraphComponent, IntentClassifier):
         return cls(config)
 
 
-class LearnedComponent(GraphComponent, IntentClassifier):
+class LearnedComponent(CodeInFingerprint, GraphComponent, IntentClassifier):
     """Trains on the raw training examples and keeps what it learned as JSON in the model.
     Subclasses implement `train` (which hands what it learned to `store`) and `setup` (which
     takes it back when `load` reads it)."""
@@ -66,13 +77,6 @@ class LearnedComponent(GraphComponent, IntentClassifier):
         execution_context: ExecutionContext,
     ) -> Self:
         return cls(config, model_storage, resource)
-
-    @classmethod
-    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
-        """Rasa's training cache knows a component by its class name, configuration and inputs;
-        its code is added here, so that a changed component is trained again instead of restored
-        from the cache (a file stored in an older shape would fail only when the model loads)."""
-        return hashlib.sha256(inspect.getsource(sys.modules[cls.__module__]).encode()).hexdigest()
 
     def store(self, learned: Any) -> Resource:
         with self.model_storage.write_to(self.resource) as directory:

@@ -1,8 +1,8 @@
 """Rasa's whitespace tokenizer, keeping only the first words of a message for the classifiers.
 
-Every command and every question about the guidance is at most 16 words long, and a longer
-message is an answer whatever the classifiers say (addons/answer_guard.py counts the words of
-the whole text). So the featurizers and classifiers need only a message's opening: a 400-word
+Every command and every question about the guidance is under 20 words, and a message of 20 words
+or more is an answer whatever the classifiers say (addons/answer_guard.py counts the words of the
+whole text). So the featurizers and classifiers need only a message's opening: a 400-word
 answer then costs them what a 24-word one does. Only the message text is cut; response texts
 (the FAQ answers the ResponseSelector learns) keep every word.
 """

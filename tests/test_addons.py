@@ -21,12 +21,16 @@ from rasa.engine.training.fingerprinting import calculate_fingerprint_key
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.utils.common import all_subclasses
 
 import addons  # noqa: F401 - importing the package applies both changes, as in the Rasa server
 from addons import patches
 from addons.action_responses import check_the_schema_once
 from addons.command_or_answer import CommandOrAnswer
+from addons.first_words import FirstWordsTokenizer
+from addons.sentence_embedding import SentenceEmbeddingFeaturizer, SentenceEncoder, sentence_encoder
 from bot import replies
 from tests.servers import ROOT
 
@@ -186,15 +190,60 @@ def test_another_rasa_release_is_refused_with_what_to_do():
     patches.apply()  # the release they were written for: applied once, again a no-op
 
 
-def test_a_learned_components_code_is_part_of_rasas_training_cache_key(monkeypatch):
+@pytest.mark.parametrize(
+    ("component", "config"),
+    [
+        (CommandOrAnswer, {**CommandOrAnswer.get_default_config(), "commands": ["next_question"]}),
+        (SentenceEmbeddingFeaturizer, SentenceEmbeddingFeaturizer.get_default_config()),
+    ],
+    ids=["learned", "featurizer"],
+)
+def test_a_components_code_is_part_of_rasas_training_cache_key(monkeypatch, component, config):
     """Through Rasa's own fingerprinting: the same code gives the same key (the cache still
-    works), changed code another (the component is trained again, not restored)."""
-    config = {**CommandOrAnswer.get_default_config(), "commands": ["next_question"]}
-    key = calculate_fingerprint_key(CommandOrAnswer, config, {})
-    assert calculate_fingerprint_key(CommandOrAnswer, config, {}) == key
-    source = inspect.getsource(sys.modules[CommandOrAnswer.__module__])
+    works), changed code another (the component is trained again, or its features computed
+    again, not restored)."""
+    key = calculate_fingerprint_key(component, config, {})
+    assert calculate_fingerprint_key(component, config, {}) == key
+    source = inspect.getsource(sys.modules[component.__module__])
     monkeypatch.setattr(inspect, "getsource", lambda module: source + "\n# a change\n")
-    assert calculate_fingerprint_key(CommandOrAnswer, config, {}) != key
+    assert calculate_fingerprint_key(component, config, {}) != key
+
+
+def featurized(text: str) -> Message:
+    message = Message({TEXT: text})
+    FirstWordsTokenizer(FirstWordsTokenizer.get_default_config()).process([message])
+    config = {**SentenceEmbeddingFeaturizer.get_default_config(), "alias": "sentence"}
+    SentenceEmbeddingFeaturizer(config, "sentence").process([message])
+    return message
+
+
+def test_the_sentence_vector_places_a_command_near_its_meaning():
+    """The feature the classifier reads: a command said in words no training phrasing uses sits
+    nearer the command it means than an answer does, and the same text gets the same vector."""
+    sequence, sentence = featurized("take us back to the previous question").get_dense_features(TEXT)
+    assert sequence is None and sentence is not None and sentence.features.shape == (1, 384)
+    vector = sentence.features[0]
+    assert abs(float(vector @ vector) - 1) < 1e-5  # normalised, as the model was trained
+    encoder = sentence_encoder()
+    back, answer = encoder.encode("go back"), encoder.encode("the principal supervises the officer")
+    assert float(vector @ back) > float(vector @ answer) + 0.3
+    assert (encoder.encode("go back") == back).all()
+
+
+def test_only_the_words_the_classifiers_read_are_encoded():
+    """A 400-word answer costs the encoder what its first 24 words do (addons/first_words.py)."""
+    opening = " ".join(f"word{n}" for n in range(24))
+    long_vector = featurized(opening + " and then much more" * 100).get_dense_features(TEXT)[1]
+    short_vector = featurized(opening).get_dense_features(TEXT)[1]
+    assert long_vector is not None and short_vector is not None
+    assert (long_vector.features == short_vector.features).all()
+
+
+def test_a_sentence_model_other_than_the_one_built_with_is_refused(tmp_path):
+    other = tmp_path / "model.onnx"
+    other.write_bytes(b"not the model")
+    with pytest.raises(RuntimeError, match="not the file this assistant was built with.*make install"):
+        SentenceEncoder(other)
 
 
 def test_the_commands_asked_about_are_the_domains_controls_and_have_words():

@@ -11,15 +11,28 @@ def texts(assistant, code) -> list[str]:
     return [a.text for a in assistant.planner.snapshot(code).answers]
 
 
-def asked_about(assistant, command: str | None, candidates: list[str]) -> str:
-    """The first answer this model asks about (as `command`, or as any command when None).
-    Which answers it asks about changes with training (the held-out measures count how often),
-    so the tests pick one instead of assuming it."""
+# Answers with a command's words, and commands with an answer's: which of them a model asks about
+# changes with training (the held-out measures count how rarely it asks), so the tests pick one.
+ASKABLE = [
+    "Next year's budget covers it.",
+    "next year's budget covers it, move on",
+    "skip this one, the county funds it anyway",
+    "go back to the question about training hours",
+    "please export the documents once the lawyers review the funding section",
+    "Goodbye assemblies for seniors need coverage.",
+    "Pause enforcement during exams.",
+    "Cancel the school-day traffic duty.",
+]
+
+
+def asked_about(assistant, command: str | None, candidates: list[str]) -> tuple[str, str]:
+    """The first message this model asks about (as `command`, or as any command when None), with
+    the command it offers."""
     for text in candidates:
         parsed = assistant.parse(text)
         taken = [e["value"] for e in parsed["entities"] if e["entity"] == "command"]
         if parsed["intent"]["name"] == "command_or_answer" and (command is None or taken == [command]):
-            return text
+            return text, taken[0]
     raise AssertionError(f"none of {candidates} is asked about as {command or 'a command'}: write more candidates")
 
 
@@ -27,11 +40,12 @@ def test_an_answer_with_a_commands_words_is_asked_about_then_saved(assistant):
     chat = assistant.conversation("ask-save")
     code = start_plan(chat)
     question = current(assistant, code)
-    reply = chat.say("Next year's budget covers it.")
-    assert replies.COMMAND_WORDS["next_question"].lower() in reply and "save it as an answer" in reply
+    said, command = asked_about(assistant, None, ASKABLE)
+    reply = chat.say(said)
+    assert replies.COMMAND_WORDS[command].lower() in reply and "save it as an answer" in reply
     assert texts(assistant, code) == [] and current(assistant, code) == question  # nothing done yet
     chat.say("save it as an answer")  # the button's words, typed
-    assert texts(assistant, code) == ["Next year's budget covers it."]
+    assert texts(assistant, code) == [said]
     assert current(assistant, code) == question
 
 
@@ -39,14 +53,14 @@ def test_choosing_the_command_acts_and_stores_nothing(assistant):
     chat = assistant.conversation("ask-command")
     code = start_plan(chat)
     question = current(assistant, code)
-    said = asked_about(
+    said, _ = asked_about(
         assistant,
         "export_documents",
         [
             "Export of records needs parent consent.",
             "Export it once parents review it.",
-            "Export everything to the principal.",
-            "Make the documents available to parents.",
+            "please export the documents once the lawyers review the funding section",
+            "export the draft with the budget figures for the board",
         ],
     )
     reply = chat.say(said)
@@ -62,16 +76,7 @@ def test_carrying_on_without_choosing_keeps_the_message_as_an_answer(assistant):
     chat = assistant.conversation("ask-carry-on")
     code = start_plan(chat)
     question = current(assistant, code)
-    said = asked_about(
-        assistant,
-        None,
-        [
-            "Goodbye assemblies for seniors need coverage.",
-            "Pause enforcement during exams.",
-            "Cancel the school-day traffic duty.",
-            "Next year's budget covers it.",
-        ],
-    )
+    said, _ = asked_about(assistant, None, ASKABLE[::-1])
     chat.say(said)
     assert texts(assistant, code) == []
     chat.say("Maria Ortiz: The district pays for the evening events.")
@@ -83,11 +88,11 @@ def test_the_meeting_page_gets_the_two_buttons(assistant):
     code = start_plan(assistant.conversation("ask-page"))
     plan = {"code": code, "key": assistant.planner.replace_key(code)}
     http_json(f"{assistant.page_url}webhook", {"device": "page-ask", "message": "/resume_plan", **plan})
-    said = {"device": "page-ask", "message": "Next year's budget covers it.", **plan}
-    page = http_json(f"{assistant.page_url}webhook", said)
+    text, command = asked_about(assistant, None, ASKABLE)
+    page = http_json(f"{assistant.page_url}webhook", {"device": "page-ask", "message": text, **plan})
     assert isinstance(page, dict) and page["choices"] == [
         {"title": replies.SAVE_AS_ANSWER, "payload": "/save_as_answer"},
-        {"title": replies.COMMAND_WORDS["next_question"], "payload": "/next_question"},
+        {"title": replies.COMMAND_WORDS[command], "payload": f"/{command}"},
     ]
 
 

@@ -14,6 +14,8 @@ HELDOUT = Path(__file__).with_name("nlu_heldout.yml")
 FRESH = Path(__file__).with_name("nlu_heldout_fresh.yml")
 TRAINING = Path(__file__).parent.parent / "data" / "nlu.yml"
 SHORT_ANSWERS = Path(__file__).parent / "data" / "short_answers.yml"
+# Written blind, like FRESH: never tuned on.
+SHORT_ANSWERS_FRESH = Path(__file__).parent / "data" / "short_answers_fresh.yml"
 DOMAIN = Path(__file__).parent.parent / "domain.yml"
 ANSWER = "give_answer"
 ASKED = "command_or_answer"  # asked about: stored only if the committee says it is an answer
@@ -59,7 +61,8 @@ def test_intent_f1_on_heldout_phrasings(assistant):
         f"control intents macro F1 {macro:.3f}; answers kept as answers {answer_recall:.3f} "
         f"(asked about first: {asked:.3f}); commands understood on first try {first_try(truth, predicted):.3f}"
     )
-    assert macro >= 0.85
+    # Guards the level reached (0.953 on 2026-12-02, fourth session; issue 14 asks 0.93).
+    assert macro >= 0.93
     # An answer taken for a command would not be stored: this must stay near perfect.
     assert answer_recall >= 0.95
 
@@ -82,27 +85,34 @@ def test_commands_written_blind_are_understood(assistant):
         if t != p:
             missed[p] = missed.get(p, 0) + 1
     print(f"commands understood on first try {first_try(truth, predicted):.3f}; the misses were taken as {missed}")
-    # Guards the level reached (2026-12-02: 0.54 before the fresh training phrasings).
-    assert first_try(truth, predicted) >= 0.6
+    # Guards the level reached (2026-12-02: 0.54 before the fresh training phrasings, 0.888 of
+    # 169 in the fourth session, with the sentence encoder and the guard at 20 words).
+    assert first_try(truth, predicted) >= 0.85
 
 
-def test_short_answers_with_command_words_are_mostly_kept(assistant):
+def answer_controls() -> set[str]:
+    """The intents that, inside a question, take a message instead of storing it (domain.yml)."""
+    return set(yaml.safe_load(DOMAIN.read_text())["slots"]["answer"]["mappings"][0]["not_intent"])
+
+
+@pytest.mark.parametrize("path", [SHORT_ANSWERS, SHORT_ANSWERS_FRESH], ids=["tuned-on", "blind"])
+def test_short_answers_with_command_words_are_mostly_kept(assistant, path):
     """Short answers are the hardest to tell from commands. Inside a question, the answer slot
     takes every intent but the control intents it lists (domain.yml); a short answer given one
     of those is not stored, and one taken as `command_or_answer` is stored once the committee
     says it is an answer. This measures both and guards the levels reached; the misses show
     what to work on."""
-    answers = yaml.safe_load(SHORT_ANSWERS.read_text())["answers"]
+    answers = yaml.safe_load(path.read_text())["answers"]
     training = {text.casefold() for text, _ in examples(TRAINING)}
     assert not [text for text in answers if text.casefold() in training]
-    controls = set(yaml.safe_load(DOMAIN.read_text())["slots"]["answer"]["mappings"][0]["not_intent"])
+    controls = answer_controls()
     taken = {text: assistant.parse(text)["intent"]["name"] for text in answers}
     asked = {text for text, intent in taken.items() if intent == ASKED}
     lost = {text: intent for text, intent in taken.items() if intent in controls and text not in asked}
     at_once = 1 - (len(lost) + len(asked)) / len(answers)
     kept = 1 - len(lost) / len(answers)
     print(
-        f"\nShort answers inside a question, of {len(answers)}: kept at once {at_once:.3f}; "
+        f"\nShort answers inside a question ({path.name}), of {len(answers)}: kept at once {at_once:.3f}; "
         f"kept at once or after one question {kept:.3f}"
     )
     for text, intent in sorted(lost.items()):
@@ -110,7 +120,34 @@ def test_short_answers_with_command_words_are_mostly_kept(assistant):
     for text in sorted(asked):
         print(f"  {text!r}: asked about")
     assert kept >= 0.95
-    assert at_once >= 0.8
+    assert at_once >= 0.9  # 0.975 on both sets in the fourth session; issue 14 asks 0.9
+
+
+def test_long_answers_are_kept_without_a_question(assistant):
+    """Answers of 20 to 400 words, made of the held-out answers run together as a committee
+    member runs sentences together: none may be taken for a command or asked about."""
+    sentences = [
+        *yaml.safe_load(SHORT_ANSWERS.read_text())["answers"],
+        *yaml.safe_load(SHORT_ANSWERS_FRESH.read_text())["answers"],
+        *(text for text, intent in examples(HELDOUT) if intent == ANSWER),
+    ]
+    # Forty lengths spread over the range, each answer as many sentences as reach its length.
+    targets = [20 + (k * 37) % 361 for k in range(40)]
+    answers, current, following = [], [], iter(sentences * 50)
+    for target in targets:
+        while len(" ".join(current).split()) < target:
+            current.append(next(following).rstrip(".") + ".")
+        answers.append(" ".join(current))
+        current = []
+    assert min(len(a.split()) for a in answers) >= 20
+    assert max(len(a.split()) for a in answers) <= 420
+    controls = answer_controls() | {ASKED}
+    taken = {text: assistant.parse(text)["intent"]["name"] for text in answers}
+    missed = {text: intent for text, intent in taken.items() if intent in controls}
+    kept = 1 - len(missed) / len(answers)
+    longest = max(len(a.split()) for a in answers)
+    print(f"\nLong answers (20 to {longest} words), of {len(answers)}: kept without a question {kept:.3f}")
+    assert kept >= 0.99, missed
 
 
 def test_resume_with_any_plan_code_is_a_request_to_resume(assistant):
