@@ -6,7 +6,7 @@ summary for us" is an export; "save our place, we have to stop for now" is a pau
 commands written blind to the training data the classifier understood two in three. A sentence
 encoder trained on a billion sentence pairs puts such phrasings near the training phrasings
 that mean the same; with its vector beside the counts, the classifier understands far more of
-them (README, "Understanding", has the figures).
+them (README, "Libraries chosen" and "Tests", has the figures).
 
 The encoder is all-MiniLM-L6-v2 (sentence-transformers, Apache-2.0): six layers, 384 numbers per
 message, mean-pooled and normalised as its authors trained it. It runs on onnxruntime from an
