@@ -249,7 +249,12 @@ class ActionAskCommandOrAnswer(PlannerAction):
                 {"title": replies.COMMAND_WORDS[command], "payload": f"/{command}"},
             ],
         )
-        return [SlotSet(slots.PENDING_ANSWER, text), SlotSet(slots.PENDING_COMMAND, command)]
+        topic = next(tracker.get_latest_entity_values("topic"), None)
+        return [
+            SlotSet(slots.PENDING_ANSWER, text),
+            SlotSet(slots.PENDING_COMMAND, command),
+            SlotSet(slots.PENDING_TOPIC, topic if command == "ask_guidance" else None),
+        ]
 
     def keep(self, text: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, object]:
         code = plan_in_use(tracker)
@@ -266,6 +271,23 @@ class ActionSaveAsAnswer(PlanAction):
         if not tracker.get_slot(slots.PENDING_ANSWER):
             dispatcher.utter_message(text=replies.NOTHING_PENDING)
         return []
+
+
+class ActionAnswerPendingQuestion(PlannerAction):
+    """“Answer it as a question”: the message asked about was a question about the guidance;
+    it gets the answer picked for it then (or the honest out-of-scope reply), and nothing is
+    stored (settle_pending drops it, before this runs)."""
+
+    def name(self) -> str:
+        return "action_answer_pending_question"
+
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        topic = tracker.get_slot(slots.PENDING_TOPIC)
+        if not isinstance(topic, str) or not (topic.startswith("utter_faq/") or topic == "utter_out_of_scope"):
+            dispatcher.utter_message(text=replies.NO_QUESTION_PENDING)
+            return []
+        dispatcher.utter_message(response=topic)
+        return [SlotSet(slots.PENDING_TOPIC, None)]
 
 
 class ActionUndo(PlanAction):

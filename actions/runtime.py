@@ -245,7 +245,8 @@ def settle_pending(planner: Planner, tracker: Tracker, dispatcher: CollectingDis
     pending = tracker.get_slot(slots.PENDING_ANSWER)
     if not pending:
         return {}
-    cleared: dict[str, Any] = {slots.PENDING_ANSWER: None, slots.PENDING_COMMAND: None}
+    # The action that follows still reads the tracker as it was: "answer it as a question" finds its topic.
+    cleared: dict[str, Any] = {slots.PENDING_ANSWER: None, slots.PENDING_COMMAND: None, slots.PENDING_TOPIC: None}
     chosen = (tracker.latest_message.get("intent") or {}).get("name")
     code = plan_in_use(tracker)
     if chosen == tracker.get_slot(slots.PENDING_COMMAND) or not code:

@@ -15,3 +15,4 @@ MEMBERS_TEXT = "members_text"
 LAST_ACT = "last_act"  # what "undo" reverses: "answer:<id>", "move:<question left>" or "pause"
 PENDING_ANSWER = "pending_answer"  # a message asked about: an answer, or the command it also reads as?
 PENDING_COMMAND = "pending_command"  # that command
+PENDING_TOPIC = "pending_topic"  # the response to give if it was a question about the guidance

@@ -87,17 +87,53 @@ REQUEST_OBJECTS = {
 }
 
 
-def looks_like_a_question(text: str) -> bool:
-    if text.strip().endswith("?"):
-        return True
-    words = [w.strip(",:;.!") for w in text.strip().lower().split()]
+# A question's grammar: a question word then a verb ("when is the board meeting", "how many
+# hours does the officer work"), or a verb then who or what it asks about ("can the officer
+# search a backpack without a parent", "do SROs carry tasers at the middle school"). Answers open
+# with the same words but go on otherwise: "Do not share records", "Should be reviewed each
+# spring", "What's left in the budget goes to training", "Any change needs approval".
+AUXILIARIES = set("is are was were does do did can could should would will may must".split())
+SUBJECTS = set(
+    "the a an this that these those there it we you they he she i our your their his her its my any all some"
+    " every each anyone police officers officer sros sro students student parents schools staff".split()
+)
+QUESTION_WORDS = set("what how who whom whose why when where which".split())
+AFTER_QUESTION_WORD = AUXILIARIES | set("much many long often far soon".split())
+QUESTION, MAYBE = "question", "maybe"
+
+
+def question_shape(text: str) -> str | None:
+    """QUESTION when the message is put as a question, MAYBE when it only opens like one (it
+    may be an answer: "What's left in the budget goes to training"), None otherwise."""
+    stripped = text.strip()
+    if stripped.endswith("?"):
+        return QUESTION
+    if "?" in stripped:
+        return None  # an answer restating its question: "who pays for training? the district does"
+    said = stripped.split()
+    words = [w.strip(",:;.!").casefold() for w in said]
     if words[:1] == ["please"]:
-        words = words[1:]
-    if not words:
-        return False
+        said, words = said[1:], words[1:]
+    if (
+        len(words) > 2
+        and not said[1].endswith((":", ","))
+        and (
+            (words[0] in QUESTION_WORDS and words[1] in AFTER_QUESTION_WORD)
+            or (words[0] in AUXILIARIES and words[1] in SUBJECTS)
+        )
+    ):
+        return QUESTION
+    if not words or (words[0] in AUXILIARIES and words[1:2] in (["not"], ["be"])):
+        return None  # "Do not share records", "Should be reviewed each spring"
     if words[0] in QUESTION_OPENERS:
-        return True
-    return words[0] in REQUEST_VERBS and len(words) > 1 and words[1] in REQUEST_OBJECTS
+        return MAYBE
+    if words[0] in REQUEST_VERBS and len(words) > 1 and words[1] in REQUEST_OBJECTS:
+        return MAYBE
+    return None
+
+
+def looks_like_a_question(text: str) -> bool:
+    return question_shape(text) is not None
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)

@@ -12,12 +12,17 @@ it loads (no pickled object in the model archive), and writes its pick where Ras
 selector writes it, for Rasa's `utter_faq` action to find.
 
 It runs after the fallback and reads the messages the intent classifier took as a question
-about the guidance or as out of scope, and short messages with a question's shape that it took
-as an answer or was unsure of: ending with "?" (no answer in the training or held-out data ends
-so, and the classifier gave "Do we still need our lawyers to review this draft?" to the answer
-intent), or opening as a question ("can you ...", "tell me ...") when the classifier was unsure.
-A message it took as an answer that only opens like a question stays an answer unless this
-finds it out of scope: answers open so too ("What's left in the budget goes to training.").
+about the guidance or as out of scope, and short messages put as a question (addons/answer_guard.py
+`question_shape`) that it took as an answer or was unsure of: ending with "?" (no answer in the
+training or held-out data ends so, and the classifier gave "Do we still need our lawyers to review
+this draft?" to the answer intent), or with a question's grammar ("when is the board meeting",
+"can the officer search a backpack without a parent"). A message it took as an answer that only
+opens like a question ("tell us ...", "any ...", "what's ...") reads both ways: answers open so too
+("What's left in the budget goes to training.", "Any change to the schedule needs principal
+approval."), and refusing one as out of scope lost the answer. The committee is asked which it
+meant, as for a command that reads as an answer (addons/command_or_answer.py): the intent becomes
+`command_or_answer`, the command `ask_guidance`, and the entity `topic` the response to give if it
+was a question. When the classifier was unsure, such a message is taken as a question.
 """
 
 from __future__ import annotations
@@ -38,6 +43,10 @@ from rasa.nlu.constants import (
     RESPONSE_SELECTOR_UTTER_ACTION_KEY,
 )
 from rasa.shared.nlu.constants import (
+    ENTITIES,
+    ENTITY_ATTRIBUTE_TYPE,
+    ENTITY_ATTRIBUTE_VALUE,
+    EXTRACTOR,
     INTENT,
     INTENT_NAME_KEY,
     INTENT_RANKING_KEY,
@@ -51,11 +60,11 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import Pipeline, make_pipeline, make_union
 from sklearn.svm import LinearSVC
 
-from addons.answer_guard import looks_like_a_question
+from addons.answer_guard import MAYBE, QUESTION, question_shape
 from addons.components import LearnedComponent
 
 FALLBACK = "nlu_fallback"  # the FallbackClassifier's intent: this runs after it
-ANY, OUT_OF_SCOPE = "any", "out_of_scope_only"
+ANY, BOTH = "any", "both"
 RANKING_LENGTH = 5
 
 
@@ -86,6 +95,11 @@ class FaqSelector(LearnedComponent):
             "retrieval_intent": "faq",
             "out_of_scope_intent": "out_of_scope",
             "answer_intent": "give_answer",
+            # A message that reads both as an answer and as a question: asked about.
+            "asking_intent": "command_or_answer",
+            "command_entity": "command",
+            "question_command": "ask_guidance",
+            "topic_entity": "topic",
             # An answer ending with "?" is read as a question only up to this length: a long
             # answer may close on a rhetorical one (the answer guard's limit for questions).
             "max_question_words": 16,
@@ -128,7 +142,8 @@ class FaqSelector(LearnedComponent):
         return messages
 
     def reading(self, message: Message) -> str | None:
-        """How far this may take the message as a question: ANY pick, OUT_OF_SCOPE only, or not."""
+        """How far this may take the message as a question: ANY pick, BOTH (it reads as an answer
+        too), or not at all."""
         intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
         if intent in (self.retrieval_intent, self.config["out_of_scope_intent"]):
             return ANY
@@ -138,9 +153,10 @@ class FaqSelector(LearnedComponent):
             or len(text.split()) > self.config["max_question_words"]
         ):
             return None
-        if text.endswith("?") or (intent == FALLBACK and looks_like_a_question(text)):
+        shape = question_shape(text)
+        if shape == QUESTION or (shape == MAYBE and intent == FALLBACK):
             return ANY
-        return OUT_OF_SCOPE if looks_like_a_question(text) else None
+        return BOTH if shape == MAYBE else None
 
     def _select(self, message: Message, reading: str) -> None:
         assert self.model is not None
@@ -150,8 +166,9 @@ class FaqSelector(LearnedComponent):
         keys = self.model.classes_
         best = str(keys[order[0]])
         out_of_scope = self.config["out_of_scope_intent"]
-        if reading == OUT_OF_SCOPE and best != out_of_scope:
-            return  # an answer that opens like a question: it stays an answer
+        if reading == BOTH:
+            self._ask(message, f"utter_{best}")
+            return
         # The intent follows the pick, alone in the ranking.
         intent = out_of_scope if best == out_of_scope else self.retrieval_intent
         picked = {
@@ -178,3 +195,20 @@ class FaqSelector(LearnedComponent):
         properties[RESPONSE_SELECTOR_RETRIEVAL_INTENTS] = [self.retrieval_intent]
         properties[self.retrieval_intent] = selected
         message.set(RESPONSE_SELECTOR_PROPERTY_NAME, properties, add_to_output=True)
+
+    def _ask(self, message: Message, response: str) -> None:
+        """The committee is asked: an answer, or a question (answered by `response`)?"""
+        asked = {
+            INTENT_NAME_KEY: self.config["asking_intent"],
+            PREDICTED_CONFIDENCE_KEY: (message.get(INTENT) or {}).get(PREDICTED_CONFIDENCE_KEY),
+        }
+        message.set(INTENT, asked, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, [asked], add_to_output=True)
+        found = [
+            {ENTITY_ATTRIBUTE_TYPE: entity, ENTITY_ATTRIBUTE_VALUE: value, EXTRACTOR: type(self).__name__}
+            for entity, value in (
+                (self.config["command_entity"], self.config["question_command"]),
+                (self.config["topic_entity"], response),
+            )
+        ]
+        message.set(ENTITIES, [*(message.get(ENTITIES) or []), *found], add_to_output=True)

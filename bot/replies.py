@@ -59,6 +59,7 @@ EXPORT_FAILED = (
     "(the action server's log says why)."
 )
 NOTHING_PENDING = "There is no message waiting to be saved: every answer so far is already kept."
+NO_QUESTION_PENDING = "There is no question waiting for an answer: ask it again, ending with a question mark."
 SETUP_STOPPED = (
     "Setting up the new plan is stopped; no plan was created. "
     "Say “start a new plan” to begin again, or “resume” with a plan code."
@@ -536,6 +537,8 @@ COMMAND_WORDS = {
     "change_clause": "Change that clause",
     "accept_article": "Use the proposed wording for that article",
     "undo": "Undo the last step",
+    # A message that reads as an answer and as a question (addons/faq_selector.py).
+    "ask_guidance": "Answer it as a question",
 }
 SAVE_AS_ANSWER = "Save it as an answer"
 

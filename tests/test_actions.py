@@ -17,6 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.clauses import ActionChangeClause, ActionShowClause
 from actions.controls import (
+    ActionAnswerPendingQuestion,
     ActionAskCommandOrAnswer,
     ActionChangeAnswer,
     ActionExportDocuments,
@@ -467,7 +468,11 @@ def test_a_message_that_reads_both_ways_is_asked_about_and_nothing_is_stored(pla
     text = "Next year's budget covers it."
     messages, events = run(ActionAskCommandOrAnswer(planner), asked_about(text, "next_question", code))
     assert messages == [replies.command_or_answer(text, "next_question")]
-    assert events == [SlotSet("pending_answer", text), SlotSet("pending_command", "next_question")]
+    assert events == [
+        SlotSet("pending_answer", text),
+        SlotSet("pending_command", "next_question"),
+        SlotSet("pending_topic", None),
+    ]
     dispatcher = CollectingDispatcher()
     asyncio.run(ActionAskCommandOrAnswer(planner).run(dispatcher, asked_about(text, "next_question", code), DOMAIN))
     assert dispatcher.messages[0]["buttons"] == [
@@ -481,6 +486,37 @@ def test_a_message_that_reads_both_ways_is_asked_about_and_nothing_is_stored(pla
 PENDING = {"pending_answer": "Next year's budget covers it.", "pending_command": "next_question"}
 
 
+def test_a_message_that_reads_as_an_answer_and_a_question_is_answered_when_it_was_a_question(planner, code):
+    """The FAQ selector asks about "is the officer armed at the elementary schools" (an answer, or
+    a question?) with the response it picked; "answer it as a question" gives that response and
+    stores nothing."""
+    text = "is the officer armed at the elementary schools"
+    asked = asked_about(text, "ask_guidance", code)
+    asked.latest_message["entities"].append({"entity": "topic", "value": "utter_faq/use_of_force"})
+    messages, events = run(ActionAskCommandOrAnswer(planner), asked)
+    assert messages == [replies.command_or_answer(text, "ask_guidance")]
+    assert events == [
+        SlotSet("pending_answer", text),
+        SlotSet("pending_command", "ask_guidance"),
+        SlotSet("pending_topic", "utter_faq/use_of_force"),
+    ]
+    slots = {"plan_code": code, "pending_answer": text, "pending_command": "ask_guidance"}
+    chosen = tracker({**slots, "pending_topic": "utter_faq/use_of_force"}, intent="ask_guidance", loop="question_form")
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ActionAnswerPendingQuestion(planner).run(dispatcher, chosen, DOMAIN))
+    assert [m["response"] for m in dispatcher.messages] == ["utter_faq/use_of_force"]
+    cleared = [SlotSet("pending_answer", None), SlotSet("pending_command", None), SlotSet("pending_topic", None)]
+    assert events == [*cleared, SlotSet("pending_topic", None)]
+    assert not planner.snapshot(code).answers
+    # Chosen again, or with no topic waiting, it says so; carrying on instead keeps the answer.
+    messages, events = run(ActionAnswerPendingQuestion(planner), tracker({"plan_code": code}, intent="ask_guidance"))
+    assert messages == [replies.NO_QUESTION_PENDING] and events == []
+    waiting = {**slots, "pending_topic": "utter_faq/use_of_force"}
+    carried = tracker(waiting, intent="next_question", loop="question_form")
+    _, events = run(ActionNextQuestion(planner), carried)
+    assert [a.text for a in planner.snapshot(code).answers] == [text] and cleared[2] in events
+
+
 def test_save_it_as_an_answer_keeps_the_message_asked_about(planner, code):
     slots = {"plan_code": code, **PENDING}
     messages, events = run(ActionSaveAsAnswer(planner), tracker(slots, intent="save_as_answer", loop="question_form"))
@@ -492,6 +528,7 @@ def test_save_it_as_an_answer_keeps_the_message_asked_about(planner, code):
         SlotSet("last_act", f"answer:{answer.id}"),
         SlotSet("pending_answer", None),
         SlotSet("pending_command", None),
+        SlotSet("pending_topic", None),
     ]
     # Said again with nothing waiting, it says so and saves nothing.
     messages, events = run(ActionSaveAsAnswer(planner), tracker({"plan_code": code}, intent="save_as_answer"))

@@ -28,7 +28,9 @@ from rasa.shared.utils.common import all_subclasses
 import addons  # noqa: F401 - importing the package applies both changes, as in the Rasa server
 from addons import patches
 from addons.action_responses import check_the_schema_once
+from addons.answer_guard import MAYBE, QUESTION, question_shape
 from addons.command_or_answer import CommandOrAnswer
+from addons.faq_selector import FaqSelector
 from addons.first_words import FirstWordsTokenizer
 from addons.sentence_embedding import SentenceEmbeddingFeaturizer, SentenceEncoder, sentence_encoder
 from bot import replies
@@ -255,7 +257,23 @@ def test_the_commands_asked_about_are_the_domains_controls_and_have_words():
     asked = set(next(c for c in pipeline if c["name"].endswith(".CommandOrAnswer"))["commands"])
     domain = yaml.safe_load((ROOT / "domain.yml").read_text())
     controls = set(domain["slots"]["answer"]["mappings"][0]["not_intent"])
-    assert asked == set(replies.COMMAND_WORDS)
+    # The FAQ selector asks too, about a message that reads as an answer and as a question.
+    faq = next(c for c in pipeline if c["name"].endswith(".FaqSelector"))
+    question = faq.get("question_command", FaqSelector.get_default_config()["question_command"])
+    assert asked | {question} == set(replies.COMMAND_WORDS)
     # The controls never asked about: naming a speaker, the guidance's questions and the refusal
-    # (answered, not acted on), and the asking itself and its answer.
-    assert controls - asked == {"set_speaker", "faq", "out_of_scope", "command_or_answer", "save_as_answer"}
+    # (answered, not acted on), and the asking itself and its two answers.
+    assert controls - asked == {"set_speaker", "faq", "out_of_scope", "command_or_answer", "save_as_answer", question}
+
+
+def test_a_question_is_told_from_an_answer_that_opens_like_one():
+    """Put as a question, a message is answered from the guidance; opening like one, it may be an
+    answer and is asked about (addons/faq_selector.py); otherwise it is an answer."""
+    for text in ("when is the board meeting", "how many hours does the officer work", "can the officer search lockers"):
+        assert question_shape(text) == QUESTION, text
+    assert question_shape("Is the SRO armed?") == QUESTION
+    for text in ("What's left in the budget goes to training.", "Any change needs the chief's approval.", "tell us"):
+        assert question_shape(text) == MAYBE, text
+    for text in ("Do not share records.", "Should be reviewed each spring.", "who pays? the district", "Monthly."):
+        assert question_shape(text) is None, text
+    assert question_shape("How often: every semester.") == MAYBE  # a label, not a question

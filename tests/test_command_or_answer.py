@@ -72,6 +72,33 @@ def test_choosing_the_command_acts_and_stores_nothing(assistant):
     assert texts(assistant, code) == [] and current(assistant, code) == question
 
 
+# Messages that read as an answer and as a question about the guidance (addons/faq_selector.py).
+QUESTION_OR_ANSWER = [
+    "is the officer armed at the elementary schools",
+    "do SROs carry tasers at the middle school",
+    "can the officer search a backpack without a parent",
+    "Any overtime beyond ten hours needs the chief's approval.",
+    "What's left in the budget goes to training.",
+]
+
+
+def test_a_message_that_reads_as_a_question_too_is_asked_about_then_answered(assistant):
+    chat = assistant.conversation("ask-question")
+    code = start_plan(chat)
+    question = current(assistant, code)
+    said, _ = asked_about(assistant, "ask_guidance", QUESTION_OR_ANSWER)
+    reply = chat.say(said)
+    assert replies.COMMAND_WORDS["ask_guidance"].lower() in reply and "save it as an answer" in reply
+    reply = chat.say(replies.COMMAND_WORDS["ask_guidance"])  # the button's words, typed
+    # The guidance's answer (each names its source) or the honest refusal, then the open question.
+    assert "(Source: " in reply or "does not cover that" in reply
+    assert texts(assistant, code) == [] and current(assistant, code) == question
+    # Asked about again and saved instead, it is kept as an answer.
+    chat.say(said)
+    chat.say("save it as an answer")
+    assert texts(assistant, code) == [said]
+
+
 def test_carrying_on_without_choosing_keeps_the_message_as_an_answer(assistant):
     chat = assistant.conversation("ask-carry-on")
     code = start_plan(chat)

@@ -1,6 +1,6 @@
 """Who is in the room and who said what."""
 
-from bot.plans.members import Person, parse_members, parse_speaker, role_from, split_attribution
+from bot.plans.members import Person, names_a_speaker, parse_members, parse_speaker, role_from, split_attribution
 
 
 def test_member_lists_in_the_forms_people_type():
@@ -40,3 +40,13 @@ def test_who_speaks_next():
     assert parse_speaker("this is Principal Grant") == Person("Principal Grant", "school administrator")
     assert parse_speaker("Jordan Smith will answer.").name == "Jordan Smith"
     assert parse_speaker("we value community input") is None
+
+
+def test_a_message_that_only_names_a_speaker_is_told_from_an_answer():
+    """The NLU takes these for naming the speaker whatever the classifier says
+    (addons/speaker_by_shape.py), so an answer must not pass for one."""
+    for text in ("Dr. Amaya Ruiz here", "now Priya", "Kofi Mensah will answer", "it's Coach Ferris now"):
+        assert names_a_speaker(text), text
+    assert parse_speaker("Lt. Ines Duarte speaking").name == "Lt. Ines Duarte"
+    for text in ("Parents next", "Westside Middle next", "We agree here", "it's fine now", "Monthly reports here"):
+        assert not names_a_speaker(text), text

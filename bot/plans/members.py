@@ -168,8 +168,9 @@ _SPEAKER_PATTERNS = (
     r"^next\s+up(?:\s+is)?\s*[:\-]?\s*(?P<name>.+)$",
     r"^this\s+is\s+(?P<name>.+?)(?:\s+speaking)?$",
     r"^(?:and\s+)?now\s+(?P<name>.+?)(?:\s+(?:is\s+)?(?:speaking|answering))?$",
-    r"^(?P<name>.+?)\s+(?:speaks|is\s+speaking|will\s+(?:speak|answer)|answers|is\s+answering|has\s+the\s+floor|goes)(?:\s+next|\s+now)?$",
+    r"^(?P<name>.+?)\s+(?:speaks|speaking|is\s+speaking|will\s+(?:speak|answer)|answers|is\s+answering|has\s+the\s+floor|goes)(?:\s+next|\s+now)?$",
     r"^(?P<name>.+?)\s+(?:here|next)$",
+    r"^it['’]?s\s+(?P<name>.+?)\s+now$",
 )
 
 
@@ -181,6 +182,23 @@ def parse_speaker(text: str) -> Person | None:
         if match:
             return parse_person(match.group("name"))
     return None
+
+
+def names_a_speaker(text: str) -> bool:
+    """Whether a short message can only be naming who speaks: a speaker phrase around a titled
+    name ("Principal Okafor here") or a capitalised full name ("Elena Popescu will answer"). A
+    single capitalised word counts after "now" or "this is" ("now Grace"); "Central High next"
+    could be an answer, so "next" needs a title."""
+    person = parse_speaker(text)
+    if person is None:
+        return False
+    words = person.name.split()
+    if _TITLED_NAME.match(person.name):
+        return True
+    capitalised = all(word[:1].isupper() for word in words)
+    led = re.match(r"^\s*(?:and\s+)?(?:now|this\s+is)\s", text, re.IGNORECASE) is not None
+    ends_next = re.search(r"\bnext\W*$", text, re.IGNORECASE) is not None
+    return capitalised and not ends_next and (2 <= len(words) <= 3 or (len(words) == 1 and led))
 
 
 def is_member(name: str, members: Sequence[str]) -> bool:
