@@ -28,10 +28,6 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import (
-    ENTITIES,
-    ENTITY_ATTRIBUTE_TYPE,
-    ENTITY_ATTRIBUTE_VALUE,
-    EXTRACTOR,
     INTENT,
     INTENT_NAME_KEY,
     INTENT_RANKING_KEY,
@@ -42,7 +38,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from addons.components import LearnedComponent
+from addons.components import LearnedComponent, add_entities, decide
 from bot.plans.codes import find_code
 
 WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")  # a contraction's first part decides: "we'd", "year's"
@@ -103,14 +99,6 @@ class CommandOrAnswer(LearnedComponent):
             name, confidence = intent.get(INTENT_NAME_KEY), intent.get(PREDICTED_CONFIDENCE_KEY)
             if not isinstance(name, str) or name not in self.commands or not self.reads_as_answer(message, name):
                 continue
-            asked = {INTENT_NAME_KEY: self.config["intent"], PREDICTED_CONFIDENCE_KEY: confidence}
-            message.set(INTENT, asked, add_to_output=True)
-            # The fallback after this compares the ranking's first two; the question is one intent.
-            message.set(INTENT_RANKING_KEY, [asked], add_to_output=True)
-            command = {
-                ENTITY_ATTRIBUTE_TYPE: self.config["entity"],
-                ENTITY_ATTRIBUTE_VALUE: name,
-                EXTRACTOR: type(self).__name__,
-            }
-            message.set(ENTITIES, [*(message.get(ENTITIES) or []), command], add_to_output=True)
+            decide(message, self.config["intent"], confidence)
+            add_entities(message, type(self).__name__, {self.config["entity"]: name})
         return messages

@@ -2,7 +2,8 @@
 
 `RuleComponent` decides from its configuration alone (the answer guard, resume by code).
 `LearnedComponent` learns something small from the training data (a vocabulary, examples) and
-keeps it in the model as JSON, never as a pickled object.
+keeps it in the model as JSON, never as a pickled object. `decide` and `add_entities` write a
+component's decision into the message.
 """
 
 from __future__ import annotations
@@ -17,7 +18,31 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    ENTITY_ATTRIBUTE_TYPE,
+    ENTITY_ATTRIBUTE_VALUE,
+    EXTRACTOR,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+)
+from rasa.shared.nlu.training_data.message import Message
 from typing_extensions import Self
+
+
+def decide(message: Message, intent: str, confidence: float | None) -> None:
+    """The message's intent, alone in its ranking: the fallback compares the ranking's first two,
+    and a decision by a rule is not a close call between them."""
+    decided = {INTENT_NAME_KEY: intent, PREDICTED_CONFIDENCE_KEY: confidence}
+    message.set(INTENT, decided, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [decided], add_to_output=True)
+
+
+def add_entities(message: Message, extractor: str, found: dict[str, str]) -> None:
+    entities = [{ENTITY_ATTRIBUTE_TYPE: k, ENTITY_ATTRIBUTE_VALUE: v, EXTRACTOR: extractor} for k, v in found.items()]
+    message.set(ENTITIES, [*(message.get(ENTITIES) or []), *entities], add_to_output=True)
 
 
 class CodeInFingerprint:

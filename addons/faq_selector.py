@@ -43,13 +43,8 @@ from rasa.nlu.constants import (
     RESPONSE_SELECTOR_UTTER_ACTION_KEY,
 )
 from rasa.shared.nlu.constants import (
-    ENTITIES,
-    ENTITY_ATTRIBUTE_TYPE,
-    ENTITY_ATTRIBUTE_VALUE,
-    EXTRACTOR,
     INTENT,
     INTENT_NAME_KEY,
-    INTENT_RANKING_KEY,
     INTENT_RESPONSE_KEY,
     PREDICTED_CONFIDENCE_KEY,
     TEXT,
@@ -61,7 +56,7 @@ from sklearn.pipeline import Pipeline, make_pipeline, make_union
 from sklearn.svm import LinearSVC
 
 from addons.answer_guard import MAYBE, QUESTION, question_shape
-from addons.components import LearnedComponent
+from addons.components import LearnedComponent, add_entities, decide
 
 FALLBACK = "nlu_fallback"  # the FallbackClassifier's intent: this runs after it
 ANY, BOTH = "any", "both"
@@ -171,12 +166,7 @@ class FaqSelector(LearnedComponent):
             return
         # The intent follows the pick, alone in the ranking.
         intent = out_of_scope if best == out_of_scope else self.retrieval_intent
-        picked = {
-            INTENT_NAME_KEY: intent,
-            PREDICTED_CONFIDENCE_KEY: (message.get(INTENT) or {}).get(PREDICTED_CONFIDENCE_KEY),
-        }
-        message.set(INTENT, picked, add_to_output=True)
-        message.set(INTENT_RANKING_KEY, [picked], add_to_output=True)
+        decide(message, intent, (message.get(INTENT) or {}).get(PREDICTED_CONFIDENCE_KEY))
         if intent != self.retrieval_intent:
             return
         utter_action = f"utter_{best}"
@@ -198,17 +188,6 @@ class FaqSelector(LearnedComponent):
 
     def _ask(self, message: Message, response: str) -> None:
         """The committee is asked: an answer, or a question (answered by `response`)?"""
-        asked = {
-            INTENT_NAME_KEY: self.config["asking_intent"],
-            PREDICTED_CONFIDENCE_KEY: (message.get(INTENT) or {}).get(PREDICTED_CONFIDENCE_KEY),
-        }
-        message.set(INTENT, asked, add_to_output=True)
-        message.set(INTENT_RANKING_KEY, [asked], add_to_output=True)
-        found = [
-            {ENTITY_ATTRIBUTE_TYPE: entity, ENTITY_ATTRIBUTE_VALUE: value, EXTRACTOR: type(self).__name__}
-            for entity, value in (
-                (self.config["command_entity"], self.config["question_command"]),
-                (self.config["topic_entity"], response),
-            )
-        ]
-        message.set(ENTITIES, [*(message.get(ENTITIES) or []), *found], add_to_output=True)
+        decide(message, self.config["asking_intent"], (message.get(INTENT) or {}).get(PREDICTED_CONFIDENCE_KEY))
+        found = {self.config["command_entity"]: self.config["question_command"], self.config["topic_entity"]: response}
+        add_entities(message, type(self).__name__, found)

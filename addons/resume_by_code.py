@@ -17,10 +17,10 @@ from __future__ import annotations
 from typing import Any
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from addons.components import RuleComponent
+from addons.components import RuleComponent, decide
 from bot.plans.codes import find_code
 
 OPENING_WORDS = {"resume", "reopen", "open", "continue", "load"}
@@ -71,7 +71,5 @@ class ResumeByCode(RuleComponent):
                 decided = self.config["answer_intent"]
             else:
                 continue
-            intent = {INTENT_NAME_KEY: decided, PREDICTED_CONFIDENCE_KEY: 1.0}
-            message.set(INTENT, intent, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [intent], add_to_output=True)
+            decide(message, decided, 1.0)
         return messages

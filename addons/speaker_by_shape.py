@@ -13,10 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
+from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from addons.components import RuleComponent
+from addons.components import RuleComponent, decide
 from bot.plans.members import names_a_speaker
 
 
@@ -29,9 +29,6 @@ class SpeakerByShape(RuleComponent):
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get(TEXT) or ""
-            if len(text.split()) > self.config["max_words"] or not names_a_speaker(text):
-                continue
-            intent = {INTENT_NAME_KEY: self.config["intent"], PREDICTED_CONFIDENCE_KEY: 1.0}
-            message.set(INTENT, intent, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [intent], add_to_output=True)
+            if len(text.split()) <= self.config["max_words"] and names_a_speaker(text):
+                decide(message, self.config["intent"], 1.0)
         return messages

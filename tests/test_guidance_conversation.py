@@ -51,8 +51,10 @@ def test_faq_heldout_phrasings_get_the_right_answer(assistant):
     for text, label, got in results:
         if label != got:
             print(f"  {text!r}: wanted {label}, got {got}")
+    # Issue 14's measures, met in the fifth session: 0.920 answered, 0.013 stored, 0.903 of 62 refused.
     assert share >= 0.9
-    assert refused >= 0.85  # issue 14 asks 0.9: the guard on the level reached (0.895 of 38)
+    assert stored <= 0.02
+    assert refused >= 0.9
 
 
 def test_a_question_about_the_guidance_mid_question_keeps_the_place(assistant):
