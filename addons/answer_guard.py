@@ -67,6 +67,7 @@ QUESTION_OPENERS = {
 # open answers in the imperative ("Explain to students what the SRO does", "Help students who
 # struggle..."), so the word after the verb decides.
 REQUEST_VERBS = {"tell", "explain", "define", "describe", "list", "give", "walk", "remind", "show", "help", "find"}
+DETERMINERS = set("the a an our their this that these those every each all".split())
 REQUEST_OBJECTS = {
     "me",
     "us",
@@ -130,6 +131,16 @@ def question_shape(text: str) -> str | None:
     if words[0] in REQUEST_VERBS and len(words) > 1 and words[1] in REQUEST_OBJECTS:
         return MAYBE
     return None
+
+
+def reads_as_a_rule(text: str) -> bool:
+    """A request verb and then a thing, not a person ("Show the complaint form on the district
+    website"), or "any" without a question mark ("Any search requires an administrator"): as
+    likely the committee's decision as a request to the assistant ("show us ...", "any tips?")."""
+    words = [w.strip(",:;.!").casefold() for w in text.split()]
+    if text.strip().endswith("?") or len(words) < 3:
+        return False
+    return words[0] == "any" or (words[0] in REQUEST_VERBS and words[1] in DETERMINERS)
 
 
 def looks_like_a_question(text: str) -> bool:

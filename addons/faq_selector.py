@@ -22,7 +22,10 @@ opens like a question ("tell us ...", "any ...", "what's ...") reads both ways: 
 approval."), and refusing one as out of scope lost the answer. The committee is asked which it
 meant, as for a command that reads as an answer (addons/command_or_answer.py): the intent becomes
 `command_or_answer`, the command `ask_guidance`, and the entity `topic` the response to give if it
-was a question. When the classifier was unsure, such a message is taken as a question.
+was a question. When the classifier was unsure, such a message is taken as a question. One that
+reads as a rule ("Show the complaint form on the district website", "Any search requires an
+administrator") is asked about even when the classifier took it for a question: a committee's
+decisions are often put so.
 """
 
 from __future__ import annotations
@@ -55,7 +58,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import Pipeline, make_pipeline, make_union
 from sklearn.svm import LinearSVC
 
-from addons.answer_guard import MAYBE, QUESTION, question_shape
+from addons.answer_guard import MAYBE, QUESTION, question_shape, reads_as_a_rule
 from addons.components import LearnedComponent, add_entities, decide
 
 FALLBACK = "nlu_fallback"  # the FallbackClassifier's intent: this runs after it
@@ -140,16 +143,17 @@ class FaqSelector(LearnedComponent):
         """How far this may take the message as a question: ANY pick, BOTH (it reads as an answer
         too), or not at all."""
         intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
-        if intent in (self.retrieval_intent, self.config["out_of_scope_intent"]):
-            return ANY
         text = (message.get(TEXT) or "").strip()
+        if intent in (self.retrieval_intent, self.config["out_of_scope_intent"]):
+            short = len(text.split()) <= self.config["max_question_words"]
+            return BOTH if short and reads_as_a_rule(text) else ANY
         if (
             intent not in (self.config["answer_intent"], FALLBACK)
             or len(text.split()) > self.config["max_question_words"]
         ):
             return None
         shape = question_shape(text)
-        if shape == QUESTION or (shape == MAYBE and intent == FALLBACK):
+        if shape == QUESTION or (shape == MAYBE and intent == FALLBACK and not reads_as_a_rule(text)):
             return ANY
         return BOTH if shape == MAYBE else None
 

@@ -28,7 +28,7 @@ from rasa.shared.utils.common import all_subclasses
 import addons  # noqa: F401 - importing the package applies both changes, as in the Rasa server
 from addons import patches
 from addons.action_responses import check_the_schema_once
-from addons.answer_guard import MAYBE, QUESTION, question_shape
+from addons.answer_guard import MAYBE, QUESTION, question_shape, reads_as_a_rule
 from addons.command_or_answer import CommandOrAnswer
 from addons.faq_selector import FaqSelector
 from addons.first_words import FirstWordsTokenizer
@@ -277,3 +277,7 @@ def test_a_question_is_told_from_an_answer_that_opens_like_one():
     for text in ("Do not share records.", "Should be reviewed each spring.", "who pays? the district", "Monthly."):
         assert question_shape(text) is None, text
     assert question_shape("How often: every semester.") == MAYBE  # a label, not a question
+    # A request verb then a thing, or "any" without "?", may be the committee's rule.
+    assert reads_as_a_rule("Show the complaint form on the district website.")
+    assert reads_as_a_rule("Any overtime needs the chief's approval.") and not reads_as_a_rule("any tips?")
+    assert not reads_as_a_rule("show us the answers") and not reads_as_a_rule("Explain the roles?")
