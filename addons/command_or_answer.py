@@ -15,6 +15,12 @@ slipped through ("Pause enforcement during exams." has no word that *some* comma
 classifier's confidence is no help here: it gave "Next year's budget covers it." 0.99 for
 next_question.
 
+A message put as a question ("What's the lunch menu for next week?", addons/answer_guard.py
+`question_shape`) is neither: with words its command never uses, it is a question to the
+assistant, handed to the FAQ selector as one (answered, or refused as out of scope), not offered
+as an answer to save. A request put as a question ("could you read the question again for Dr.
+Kim?") is still asked about: it may be the command.
+
 It runs after the answer guard and the resume-by-code rule (which decide by shape first) and
 before the FAQ selector and the fallback.
 """
@@ -38,6 +44,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
+from addons.answer_guard import QUESTION, question_shape
 from addons.components import LearnedComponent, add_entities, decide
 from bot.plans.codes import find_code
 
@@ -54,6 +61,12 @@ def content_words(text: str) -> set[str]:
     return {w for w in words if w and w not in ENGLISH_STOP_WORDS and w not in FILLERS}
 
 
+def asks_the_guidance(text: str) -> bool:
+    """Put as a question, and not as a request to the assistant ("can you ...", "could you ...")."""
+    words = text.casefold().split()
+    return question_shape(text) == QUESTION and not (len(words) > 1 and words[1] == "you")
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class CommandOrAnswer(LearnedComponent):
     STORED = "command_words.json"
@@ -64,6 +77,7 @@ class CommandOrAnswer(LearnedComponent):
             "intent": "command_or_answer",
             "entity": "command",
             "answer_intent": "give_answer",
+            "question_intent": "faq",
             # The intents that, inside a question, would take a message instead of storing it.
             "commands": [],
         }
@@ -98,6 +112,9 @@ class CommandOrAnswer(LearnedComponent):
             intent = message.get(INTENT) or {}
             name, confidence = intent.get(INTENT_NAME_KEY), intent.get(PREDICTED_CONFIDENCE_KEY)
             if not isinstance(name, str) or name not in self.commands or not self.reads_as_answer(message, name):
+                continue
+            if asks_the_guidance(message.get(TEXT) or ""):
+                decide(message, self.config["question_intent"], confidence)
                 continue
             decide(message, self.config["intent"], confidence)
             add_entities(message, type(self).__name__, {self.config["entity"]: name})

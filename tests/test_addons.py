@@ -17,11 +17,13 @@ from rasa.core.actions.action import RemoteAction
 from rasa.core.channels.channel import CollectingOutputChannel
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
 from rasa.core.utils import read_endpoints_from_path
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
 from rasa.engine.training.fingerprinting import calculate_fingerprint_key
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
-from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.utils.common import all_subclasses
 
@@ -281,3 +283,23 @@ def test_a_question_is_told_from_an_answer_that_opens_like_one():
     assert reads_as_a_rule("Show the complaint form on the district website.")
     assert reads_as_a_rule("Any overtime needs the chief's approval.") and not reads_as_a_rule("any tips?")
     assert not reads_as_a_rule("show us the answers") and not reads_as_a_rule("Explain the roles?")
+
+
+def test_a_command_with_words_of_its_own_is_asked_about_and_a_question_goes_to_the_guidance(tmp_path):
+    """CommandOrAnswer on messages the classifier took for "next question": its own words act; an
+    answer's words make it ask; put as a question, it is a question for the guidance, unless it
+    is a request to the assistant ("could you ...")."""
+    config = {**CommandOrAnswer.get_default_config(), "commands": ["next_question"]}
+    component = CommandOrAnswer(config, LocalModelStorage(tmp_path), Resource("command_or_answer"))
+    component.setup({"next_question": ["move", "next", "question"]})
+
+    def taken(text: str) -> tuple[str, list[str]]:
+        intent = {"name": "next_question", "confidence": 0.9}
+        message = Message({TEXT: text, INTENT: intent, INTENT_RANKING_KEY: [intent]})
+        component.process([message])
+        return message.get(INTENT)["name"], [e["value"] for e in message.get(ENTITIES) or []]
+
+    assert taken("next question please") == ("next_question", [])
+    assert taken("Next year's budget covers it.") == ("command_or_answer", ["next_question"])
+    assert taken("What's the lunch menu for next week?") == ("faq", [])
+    assert taken("could you move to the next question for Dr. Kim?") == ("command_or_answer", ["next_question"])

@@ -51,7 +51,7 @@ def test_faq_heldout_phrasings_get_the_right_answer(assistant):
     for text, label, got in results:
         if label != got:
             print(f"  {text!r}: wanted {label}, got {got}")
-    # Issue 14's measures, met in the fifth session: 0.927 answered, 0.013 stored, 0.903 of 62 refused.
+    # Issue 14's measures, met in the fifth session: 0.927 answered, 0.013 stored, 0.912 of 80 refused.
     assert share >= 0.9
     assert stored <= 0.02
     assert refused >= 0.9
