@@ -253,7 +253,7 @@ class ActionAskCommandOrAnswer(PlannerAction):
         return [
             SlotSet(slots.PENDING_ANSWER, text),
             SlotSet(slots.PENDING_COMMAND, command),
-            SlotSet(slots.PENDING_TOPIC, topic if command == "ask_guidance" else None),
+            SlotSet(slots.PENDING_TOPIC, topic),  # only a question's asking carries one
         ]
 
     def keep(self, text: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, object]:

@@ -103,6 +103,11 @@ AFTER_QUESTION_WORD = AUXILIARIES | set("much many long often far soon".split())
 QUESTION, MAYBE = "question", "maybe"
 
 
+def words_of(text: str) -> list[str]:
+    """The message's words as compared with the lists above: lower case, no trailing punctuation."""
+    return [w.strip(",:;.!").casefold() for w in text.split()]
+
+
 def question_shape(text: str) -> str | None:
     """QUESTION when the message is put as a question, MAYBE when it only opens like one (it
     may be an answer: "What's left in the budget goes to training"), None otherwise."""
@@ -111,8 +116,7 @@ def question_shape(text: str) -> str | None:
         return QUESTION
     if "?" in stripped:
         return None  # an answer restating its question: "who pays for training? the district does"
-    said = stripped.split()
-    words = [w.strip(",:;.!").casefold() for w in said]
+    said, words = stripped.split(), words_of(stripped)
     if words[:1] == ["please"]:
         said, words = said[1:], words[1:]
     if (
@@ -137,7 +141,7 @@ def reads_as_a_rule(text: str) -> bool:
     """A request verb and then a thing, not a person ("Show the complaint form on the district
     website"), or "any" without a question mark ("Any search requires an administrator"): as
     likely the committee's decision as a request to the assistant ("show us ...", "any tips?")."""
-    words = [w.strip(",:;.!").casefold() for w in text.split()]
+    words = words_of(text)
     if text.strip().endswith("?") or len(words) < 3:
         return False
     return words[0] == "any" or (words[0] in REQUEST_VERBS and words[1] in DETERMINERS)

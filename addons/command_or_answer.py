@@ -44,7 +44,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from addons.answer_guard import QUESTION, question_shape
+from addons.answer_guard import QUESTION, question_shape, words_of
 from addons.components import LearnedComponent, add_entities, decide
 from bot.plans.codes import find_code
 
@@ -63,8 +63,7 @@ def content_words(text: str) -> set[str]:
 
 def asks_the_guidance(text: str) -> bool:
     """Put as a question, and not as a request to the assistant ("can you ...", "could you ...")."""
-    words = text.casefold().split()
-    return question_shape(text) == QUESTION and not (len(words) > 1 and words[1] == "you")
+    return question_shape(text) == QUESTION and words_of(text)[1:2] != ["you"]
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)

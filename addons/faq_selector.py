@@ -144,13 +144,10 @@ class FaqSelector(LearnedComponent):
         too), or not at all."""
         intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
         text = (message.get(TEXT) or "").strip()
+        short = len(text.split()) <= self.config["max_question_words"]
         if intent in (self.retrieval_intent, self.config["out_of_scope_intent"]):
-            short = len(text.split()) <= self.config["max_question_words"]
             return BOTH if short and reads_as_a_rule(text) else ANY
-        if (
-            intent not in (self.config["answer_intent"], FALLBACK)
-            or len(text.split()) > self.config["max_question_words"]
-        ):
+        if intent not in (self.config["answer_intent"], FALLBACK) or not short:
             return None
         shape = question_shape(text)
         if shape == QUESTION or (shape == MAYBE and intent == FALLBACK and not reads_as_a_rule(text)):
@@ -165,12 +162,18 @@ class FaqSelector(LearnedComponent):
         keys = self.model.classes_
         best = str(keys[order[0]])
         out_of_scope = self.config["out_of_scope_intent"]
-        if reading == BOTH:
-            self._ask(message, f"utter_{best}")
+        confidence = (message.get(INTENT) or {}).get(PREDICTED_CONFIDENCE_KEY)
+        if reading == BOTH:  # asked: an answer, or a question answered by this pick?
+            decide(message, self.config["asking_intent"], confidence)
+            found = {
+                self.config["command_entity"]: self.config["question_command"],
+                self.config["topic_entity"]: f"utter_{best}",
+            }
+            add_entities(message, type(self).__name__, found)
             return
         # The intent follows the pick, alone in the ranking.
         intent = out_of_scope if best == out_of_scope else self.retrieval_intent
-        decide(message, intent, (message.get(INTENT) or {}).get(PREDICTED_CONFIDENCE_KEY))
+        decide(message, intent, confidence)
         if intent != self.retrieval_intent:
             return
         utter_action = f"utter_{best}"
@@ -189,9 +192,3 @@ class FaqSelector(LearnedComponent):
         properties[RESPONSE_SELECTOR_RETRIEVAL_INTENTS] = [self.retrieval_intent]
         properties[self.retrieval_intent] = selected
         message.set(RESPONSE_SELECTOR_PROPERTY_NAME, properties, add_to_output=True)
-
-    def _ask(self, message: Message, response: str) -> None:
-        """The committee is asked: an answer, or a question (answered by `response`)?"""
-        decide(message, self.config["asking_intent"], (message.get(INTENT) or {}).get(PREDICTED_CONFIDENCE_KEY))
-        found = {self.config["command_entity"]: self.config["question_command"], self.config["topic_entity"]: response}
-        add_entities(message, type(self).__name__, found)
