@@ -11,7 +11,9 @@ word while the classifier's second guess is the answer, becomes `command_or_answ
 command it might be as the entity `command`: the assistant asks which was meant (two buttons),
 and nothing is stored or done until it knows. Each command's own words, not all commands'
 together: with every new way of saying any command, the shared vocabulary grew until answers
-slipped through ("Pause enforcement during exams." has no word that *some* command lacks). The
+slipped through ("Pause enforcement during exams." has no word that *some* command lacks). People
+named in passing do not count: a facilitator relays members ("Dr. Kim wants to skip this one"),
+and a name says nothing about what is asked (bot/plans/members.py `without_people`). The
 classifier's confidence is no help here: it gave "Next year's budget covers it." 0.99 for
 next_question.
 
@@ -47,17 +49,21 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from addons.answer_guard import QUESTION, question_shape, words_of
 from addons.components import LearnedComponent, add_entities, decide
 from bot.plans.codes import find_code
+from bot.plans.members import without_people
 
 WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")  # a contraction's first part decides: "we'd", "year's"
 # Words any command may carry without saying anything more: politeness and the meeting itself.
 FILLERS = frozenset(
     {"please", "ok", "okay", "alright", "right", "now", "just", "let", "let's", "lets", "ll", "want", "like", "thanks"}
     | {"guys", "everyone", "folks", "team", "committee", "actually", "um", "uh", "yeah", "yes", "oh", "hey", "so"}
+    # A facilitator relaying a member: "Dr. Kim wants ...", "Mr. Ruiz says ...", "tonight".
+    | {"wants", "says", "said", "asks", "asked", "asking", "agrees", "thinks", "would", "tonight", "today"}
 )
 
 
 def content_words(text: str) -> set[str]:
-    words = {w.split("'")[0] for w in WORD.findall(text.casefold())}
+    """The words that say something beyond politeness, the meeting, and the people named in it."""
+    words = {w.split("'")[0] for w in WORD.findall(without_people(text).casefold())}
     return {w for w in words if w and w not in ENGLISH_STOP_WORDS and w not in FILLERS}
 
 

@@ -286,9 +286,9 @@ def test_a_question_is_told_from_an_answer_that_opens_like_one():
 
 
 def test_a_command_with_words_of_its_own_is_asked_about_and_a_question_goes_to_the_guidance(tmp_path):
-    """CommandOrAnswer on messages the classifier took for "next question": its own words act; an
-    answer's words make it ask; put as a question, it is a question for the guidance, unless it
-    is a request to the assistant ("could you ...")."""
+    """CommandOrAnswer on messages the classifier took for "next question": its own words act, with
+    or without the people a facilitator names; an answer's words make it ask; put as a question, it
+    is a question for the guidance, unless it is a request to the assistant ("could you ...")."""
     config = {**CommandOrAnswer.get_default_config(), "commands": ["next_question"]}
     component = CommandOrAnswer(config, LocalModelStorage(tmp_path), Resource("command_or_answer"))
     component.setup({"next_question": ["move", "next", "question"]})
@@ -302,4 +302,8 @@ def test_a_command_with_words_of_its_own_is_asked_about_and_a_question_goes_to_t
     assert taken("next question please") == ("next_question", [])
     assert taken("Next year's budget covers it.") == ("command_or_answer", ["next_question"])
     assert taken("What's the lunch menu for next week?") == ("faq", [])
-    assert taken("could you move to the next question for Dr. Kim?") == ("command_or_answer", ["next_question"])
+    assert taken("could you move to the next question on school funding?") == ("command_or_answer", ["next_question"])
+    # People named in passing say nothing about what is asked: a facilitator relays them.
+    assert taken("Dr. Kim wants the next question") == ("next_question", [])
+    assert taken("ok Officer Dana Reyes says move to the next question") == ("next_question", [])
+    assert taken("Grace says next question") == ("next_question", [])

@@ -1,6 +1,14 @@
 """Who is in the room and who said what."""
 
-from bot.plans.members import Person, names_a_speaker, parse_members, parse_speaker, role_from, split_attribution
+from bot.plans.members import (
+    Person,
+    names_a_speaker,
+    parse_members,
+    parse_speaker,
+    role_from,
+    split_attribution,
+    without_people,
+)
 
 
 def test_member_lists_in_the_forms_people_type():
@@ -50,3 +58,13 @@ def test_a_message_that_only_names_a_speaker_is_told_from_an_answer():
     assert parse_speaker("Lt. Ines Duarte speaking").name == "Lt. Ines Duarte"
     for text in ("Parents next", "Westside Middle next", "We agree here", "it's fine now", "Monthly reports here"):
         assert not names_a_speaker(text), text
+
+
+def test_people_named_in_passing_are_taken_out_of_a_message():
+    """What a message asks for, without who relays it (addons/command_or_answer.py reads the rest)."""
+    assert without_people("ok Dr. Kim wants to skip this one").split() == ["ok", "wants", "to", "skip", "this", "one"]
+    assert without_people("Officer Dan Reyes says go back").split() == ["says", "go", "back"]
+    assert without_people("Jaylen says skip it").split() == ["says", "skip", "it"]
+    # Lower-case roles and capitalised places are what an answer talks about: they stay.
+    assert without_people("The principal reviews it").split() == ["The", "principal", "reviews", "it"]
+    assert without_people("Go back to the Riverside model.") == "Go back to the Riverside model."

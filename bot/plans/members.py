@@ -201,6 +201,19 @@ def names_a_speaker(text: str) -> bool:
     return capitalised and not ends_next and (2 <= len(words) <= 3 or (len(words) == 1 and led))
 
 
+# Someone named in passing: "Dr. Kim", "Officer Dan Reyes" (a title and capitalised words), or a
+# capitalised name before what the person says or wants ("Jaylen says", "Grace wants").
+_TITLED_MENTION = re.compile(rf"\b(?i:{_TITLE})\s+(?:[A-Z][\w'’\-]*\s?){{1,2}}")
+_SAYS = r"says|said|wants|asks|asked|is asking|agrees|thinks|would like"
+_NAMED_SAYER = re.compile(rf"\b[A-Z][a-z'’\-]+(?=\s+(?:{_SAYS})\b)")
+
+
+def without_people(text: str) -> str:
+    """`text` with the people it mentions taken out: a facilitator relays members by name ("Dr.
+    Kim wants to skip this one"), and a name says nothing about what the message asks for."""
+    return _NAMED_SAYER.sub(" ", _TITLED_MENTION.sub(" ", text))
+
+
 def is_member(name: str, members: Sequence[str]) -> bool:
     """'Ms. Ortiz', 'Ortiz' or just 'Dana' (a word of a registered member's name) is that member."""
     if any(same_person(name, member) for member in members):
