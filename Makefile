@@ -8,7 +8,7 @@ RASA      := $(VENV)/bin/rasa
 STAMP     := $(VENV)/.installed
 MODEL     := models/planner.tar.gz
 # The NLU components in addons/ are trained into the model (config.yml names them).
-COMPONENTS := addons/first_words.py addons/answer_guard.py addons/resume_by_code.py addons/faq_selector.py addons/command_or_answer.py addons/components.py addons/sentence_embedding.py addons/sentence_model/tokenizer.json
+COMPONENTS := bot/plans/members.py addons/first_words.py addons/answer_guard.py addons/resume_by_code.py addons/faq_selector.py addons/command_or_answer.py addons/components.py addons/sentence_embedding.py addons/sentence_model/tokenizer.json
 TRAINING  := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(COMPONENTS)
 export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1

@@ -75,6 +75,7 @@ def asks_the_guidance(text: str) -> bool:
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class CommandOrAnswer(LearnedComponent):
     STORED = "command_words.json"
+    LEARNS_WITH = ("bot.plans.members",)  # without_people shapes each command's words
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:

@@ -51,9 +51,13 @@ class CodeInFingerprint:
     trained again instead of restored from the cache (a file stored in an older shape would fail
     only when the model loads; features computed the old way would train the classifier)."""
 
+    # Modules besides its own whose code shapes what a component learns.
+    LEARNS_WITH: tuple[str, ...] = ()
+
     @classmethod
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
-        return hashlib.sha256(inspect.getsource(sys.modules[cls.__module__]).encode()).hexdigest()
+        sources = [inspect.getsource(sys.modules[name]) for name in (cls.__module__, *cls.LEARNS_WITH)]
+        return hashlib.sha256("\n".join(sources).encode()).hexdigest()
 
 
 class RuleComponent(GraphComponent, IntentClassifier):

@@ -213,6 +213,17 @@ def test_a_components_code_is_part_of_rasas_training_cache_key(monkeypatch, comp
     assert calculate_fingerprint_key(component, config, {}) != key
 
 
+def test_a_module_a_component_learns_with_is_part_of_its_cache_key(monkeypatch):
+    """CommandOrAnswer learns each command's words through bot.plans.members.without_people: a
+    change there must train it again, not restore the words learned the old way."""
+    config = {**CommandOrAnswer.get_default_config(), "commands": ["next_question"]}
+    key = calculate_fingerprint_key(CommandOrAnswer, config, {})
+    real = inspect.getsource
+    members = sys.modules["bot.plans.members"]
+    monkeypatch.setattr(inspect, "getsource", lambda m: real(m) + ("\n# a change\n" if m is members else ""))
+    assert calculate_fingerprint_key(CommandOrAnswer, config, {}) != key
+
+
 def featurized(text: str) -> Message:
     message = Message({TEXT: text})
     FirstWordsTokenizer(FirstWordsTokenizer.get_default_config()).process([message])
