@@ -12,6 +12,7 @@ from pathlib import Path
 
 from docx.document import Document
 
+from bot.documents.agreement import draft_agreement
 from bot.documents.mou import build_draft_mou
 from bot.documents.redaction import redact, redact_strings
 from bot.documents.summary import build_summary
@@ -84,9 +85,10 @@ def write_documents(
     exports_dir.mkdir(parents=True, exist_ok=True)
     stem = f"{safe_stem(plan.name)}-{safe_stem(plan.code)}"
     stamp = now.strftime("%Y%m%d-%H%M%S")
+    articles = draft_agreement(guide, plan)  # both documents show it: drafted once
     paths = []
     for kind, build in (("draft-mou", build_draft_mou), ("summary", build_summary)):
-        paths.append(save_exclusively(build(guide, plan, now), exports_dir, f"{stem}-{kind}-{stamp}"))
+        paths.append(save_exclusively(build(guide, plan, now, articles), exports_dir, f"{stem}-{kind}-{stamp}"))
     return ExportedFiles(draft_mou=paths[0], summary=paths[1])
 
 
@@ -113,9 +115,12 @@ def without_personal_details(guide: Guide, plan: PlanSnapshot) -> PlanSnapshot:
         items = [item for item in answer.personal_items if private(item)]
         # Every wording goes without what was found in it, and without what the current one
         # names: changing an answer to remove a name must not bring it back as an earlier wording.
+        in_wordings = [[*items, *(i for i in r.personal_items or () if private(i))] for r in answer.revisions]
+        if not items and not any(in_wordings) and answer.choice is None:
+            answers.append(answer)  # nothing to take out: most answers, as they are
+            continue
         revisions = tuple(
-            replace(r, text=redact_strings(r.text, [*items, *(i for i in r.personal_items or () if private(i))]))
-            for r in answer.revisions
+            replace(r, text=redact_strings(r.text, found)) for r, found in zip(answer.revisions, in_wordings)
         )
         # The themes quote the answers' noun phrases: none that holds a removed detail.
         topics = tuple(t for t in answer.topics if not any(i.text.casefold() in t.casefold() for i in items))

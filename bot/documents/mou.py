@@ -13,7 +13,7 @@ from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
 from bot.documents.agreement import MISSING, PROPOSED, DraftArticle, DraftClause, Note, draft_agreement
-from bot.documents.writer import Writer, format_time, new_document, set_header_footer, xml_safe
+from bot.documents.writer import Writer, format_time, set_header_footer, xml_safe
 from bot.guide import DEFINITIONS, Guide
 from bot.plans.views import PlanSnapshot
 
@@ -34,8 +34,11 @@ class Signatory:
     title: str | None
 
 
-def build_draft_mou(guide: Guide, plan: PlanSnapshot, now: datetime) -> DocumentObject:
-    doc = Writer(new_document())
+def build_draft_mou(
+    guide: Guide, plan: PlanSnapshot, now: datetime, articles: list[DraftArticle] | None = None
+) -> DocumentObject:
+    """`articles`: the plan's draft_agreement, when the caller has it already."""
+    doc = Writer()
     set_header_footer(doc.doc, f"DRAFT \u2014 {plan.name}", f"DRAFT MOU \u00b7 {plan.name} \u00b7 plan {plan.code}")
     doc.run(doc.paragraph(style="Title"), "Memorandum of Understanding")
     doc.text(
@@ -44,7 +47,7 @@ def build_draft_mou(guide: Guide, plan: PlanSnapshot, now: datetime) -> Document
     )
     doc.paragraph(COUNSEL_NOTICE, style="Draft Notice")
     doc.paragraph(f"Draft compiled {format_time(now)} from plan {plan.code}.", style="Guidance Note")
-    for article in draft_agreement(guide, plan):
+    for article in draft_agreement(guide, plan) if articles is None else articles:
         _article(doc, guide, plan, article)
     return doc.doc
 
@@ -115,12 +118,7 @@ def by_author(notes: tuple[Note, ...] | list[Note]) -> list[Note]:
 
 def _comment(doc: Writer, runs: list[Run], note: Note) -> None:
     initials = "".join(word[0] for word in note.author.split() if word[:1].isalpha())[:3].upper()
-    comment = doc.doc.add_comment(runs, author=xml_safe(note.author), initials=initials)
-    # Each line a paragraph, as add_comment(text=...) makes them, but through the Writer's runs:
-    # python-docx's own text setter walks a remark character by character (a third of a second
-    # for a thousand-answer plan's comments).
-    for index, line in enumerate(xml_safe(note.text).split("\n")):
-        doc.run(comment.paragraphs[0] if index == 0 else comment.add_paragraph(), line)
+    doc.comment(runs, xml_safe(note.author), initials, xml_safe(note.text))
 
 
 # --- signatures -----------------------------------------------------------------------
@@ -147,8 +145,7 @@ def signatories(guide: Guide, plan: PlanSnapshot) -> list[Signatory]:
 def _signature_table(doc: Writer, guide: Guide, plan: PlanSnapshot) -> None:
     doc.paragraph("Signed and dated for the Parties by the officials below.", style="Clause Lead")
     rows = signatories(guide, plan)
-    table = doc.doc.add_table(rows=1 + len(rows), cols=len(SIGNATURE_COLUMNS))
-    table.style = "Table Grid"
+    table = doc.table(1 + len(rows), len(SIGNATURE_COLUMNS))
     for cell, heading in zip(table.rows[0].cells, SIGNATURE_COLUMNS):
         doc.run(cell.paragraphs[0], heading).bold = True
     placeholders = {

@@ -21,7 +21,7 @@ from bot.documents.agreement import (
     DraftClause,
     draft_agreement,
 )
-from bot.documents.writer import Writer, format_time, new_document, set_header_footer, xml_safe
+from bot.documents.writer import Writer, format_time, set_header_footer, xml_safe
 from bot.guide import Guide, Question
 from bot.plans.review import COVERED, Review, review_plan
 from bot.plans.review import MISSING as ELEMENT_MISSING
@@ -32,10 +32,13 @@ from bot.plans.views import AnswerView, PlanSnapshot
 PARTICIPANT_COLUMNS = ("Name", "Role")
 
 
-def build_summary(guide: Guide, plan: PlanSnapshot, now: datetime) -> DocumentObject:
+def build_summary(
+    guide: Guide, plan: PlanSnapshot, now: datetime, articles: list[DraftArticle] | None = None
+) -> DocumentObject:
     """First page: what was decided, what is open, the conflicts and where members differ.
-    Then the themes, the people, every answer with who and when, and the completeness review."""
-    doc = Writer(new_document())
+    Then the themes, the people, every answer with who and when, and the completeness review.
+    `articles`: the plan's draft_agreement, when the caller has it already."""
+    doc = Writer()
     set_header_footer(doc.doc, f"Discussion summary — {plan.name}", f"Summary · {plan.name} · plan {plan.code}")
     doc.run(doc.paragraph(style="Title"), "Discussion summary")
     doc.text(doc.paragraph(style="Subtitle"), plan.name)
@@ -46,11 +49,12 @@ def build_summary(guide: Guide, plan: PlanSnapshot, now: datetime) -> DocumentOb
         f"answers; {len(plan.answers)} answers in all.",
         style="Guidance Note",
     )
-    articles = draft_agreement(guide, plan)
+    articles = draft_agreement(guide, plan) if articles is None else articles
     clauses = [c for article in articles for c in article.clauses]
+    review = review_plan(guide, plan)
     _decisions(doc, clauses)
     _still_open(doc, guide, plan, articles)
-    _conflicts(doc, clauses, review_plan(guide, plan))
+    _conflicts(doc, clauses, review)
     _differences(doc, guide, plan)
     doc.page_break()
 
@@ -81,7 +85,7 @@ def build_summary(guide: Guide, plan: PlanSnapshot, now: datetime) -> DocumentOb
             number += 1
             _question(doc, guide, plan, question, number)
 
-    _review_appendix(doc, guide, plan)
+    _review_appendix(doc, guide, plan, review)
     return doc.doc
 
 
@@ -94,8 +98,7 @@ def _decisions(doc: Writer, clauses: list[DraftClause]) -> None:
     if not decided:
         doc.paragraph("No clause has been decided yet.", style="Guidance Note")
         return
-    table = doc.doc.add_table(rows=1 + len(decided), cols=len(DECISION_COLUMNS))
-    table.style = "Table Grid"
+    table = doc.table(1 + len(decided), len(DECISION_COLUMNS))
     for cell, heading in zip(table.rows[0].cells, DECISION_COLUMNS):
         doc.run(cell.paragraphs[0], heading).bold = True
     for row, clause in zip(table.rows[1:], decided):
@@ -211,8 +214,7 @@ def _people(doc: Writer, plan: PlanSnapshot) -> None:
 
     doc.heading("Participants", level=1)
     if plan.members:
-        table = doc.doc.add_table(rows=1 + len(plan.members), cols=len(PARTICIPANT_COLUMNS))
-        table.style = "Table Grid"
+        table = doc.table(1 + len(plan.members), len(PARTICIPANT_COLUMNS))
         for cell, heading in zip(table.rows[0].cells, PARTICIPANT_COLUMNS):
             doc.run(cell.paragraphs[0], heading).bold = True
         for row, member in zip(table.rows[1:], plan.members):
@@ -231,9 +233,8 @@ def theme_line(theme: Theme) -> str:
 REVIEW_COLUMNS = ("Element", "Status", "Go back to")
 
 
-def _review_appendix(doc: Writer, guide: Guide, plan: PlanSnapshot) -> None:
+def _review_appendix(doc: Writer, guide: Guide, plan: PlanSnapshot, review: Review) -> None:
     """Every COPS MOU element and SECURe step, with what the plan still lacks."""
-    review = review_plan(guide, plan)
     doc.heading("Appendix: completeness review", level=1)
     doc.paragraph(
         "The plan checked against each element the COPS Office MOU guidance asks for (sections A–E, "
@@ -244,8 +245,7 @@ def _review_appendix(doc: Writer, guide: Guide, plan: PlanSnapshot) -> None:
     for family in dict.fromkeys(item.check.family for item in review.items):
         doc.heading(family, level=2)
         items = [item for item in review.items if item.check.family == family]
-        table = doc.doc.add_table(rows=1 + len(items), cols=len(REVIEW_COLUMNS))
-        table.style = "Table Grid"
+        table = doc.table(1 + len(items), len(REVIEW_COLUMNS))
         for cell, heading in zip(table.rows[0].cells, REVIEW_COLUMNS):
             doc.run(cell.paragraphs[0], heading).bold = True
         for row, item in zip(table.rows[1:], items):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 # What an answer is attributed to when nobody was named as speaker.
 UNNAMED_SPEAKER = "the committee"
@@ -138,7 +139,16 @@ class PlanSnapshot:
     skipped: frozenset[str]
 
     def answers_to(self, question_id: str) -> list[AnswerView]:
-        return [a for a in self.answers if a.question_id == question_id]
+        return list(self._by_question.get(question_id, ()))
+
+    @cached_property
+    def _by_question(self) -> dict[str, list[AnswerView]]:
+        """The answers of each question, in order: the documents ask for every question's, and
+        a scan of all the answers for each took a tenth of an export of 1,000 answers."""
+        found: dict[str, list[AnswerView]] = {}
+        for answer in self.answers:
+            found.setdefault(answer.question_id, []).append(answer)
+        return found
 
     def decision(self, question_id: str) -> AnswerView | None:
         """The answer whose choice stands for this question: the latest one made or changed."""
