@@ -1,7 +1,9 @@
-"""The draft's clauses by number: "show 4.3" reads a clause as the draft prints it, "change 4.3"
-goes to the question that decides it, "use the proposed wording for article 6" accepts the
-guidance's proposals for an article's open decisions. The numbers depend on the guide alone, so they are the
-numbers the committee and counsel see in the exported draft."""
+"""The draft's clauses by number or subject: "show 4.3" or "show the clause on searches" reads
+a clause as the draft prints it, "change 4.3" goes to the question that decides it, "use the
+proposed wording for article 6" (or "... for the training article") accepts the guidance's
+proposals for an article's open decisions. A subject several clauses share is asked about.
+The numbers depend on the guide alone, so they are the numbers the committee and counsel see
+in the exported draft."""
 
 from __future__ import annotations
 
@@ -15,10 +17,19 @@ from actions import slots
 from actions.runtime import PlanAction, message_metadata, status_of
 from bot import replies
 from bot.documents.agreement import clause_number_in
+from bot.guide import Guide
 
 
-def said_number(tracker: Tracker) -> str | None:
-    return clause_number_in(tracker.latest_message.get("text") or "")
+def clause_said(guide: Guide, dispatcher: CollectingDispatcher, tracker: Tracker) -> str | None:
+    """The number of the one clause the message names, by number or by subject; when it names
+    none, or a subject several clauses share, asks which and gives None."""
+    text = tracker.latest_message.get("text") or ""
+    number = clause_number_in(text)
+    numbers = [number] if number else guide.clauses_about(text)
+    if len(numbers) != 1:
+        dispatcher.utter_message(text=replies.which_clause(guide, numbers))
+        return None
+    return numbers[0]
 
 
 class ActionShowClause(PlanAction):
@@ -26,9 +37,10 @@ class ActionShowClause(PlanAction):
         return "action_show_clause"
 
     def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-        number = said_number(tracker)
-        clause = self.planner.clause(code, number) if number else None
-        dispatcher.utter_message(text=replies.clause_shown(clause) if clause else replies.no_such_clause(number))
+        number = clause_said(self.planner.guide, dispatcher, tracker)
+        if number is not None:
+            clause = self.planner.clause(code, number)
+            dispatcher.utter_message(text=replies.clause_shown(clause) if clause else replies.no_such_clause(number))
         return []
 
 
@@ -40,13 +52,14 @@ class ActionChangeClause(PlanAction):
         return [SlotSet(slots.PLAN_STATUS, "missing")]
 
     def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-        number = said_number(tracker)
+        number = clause_said(self.planner.guide, dispatcher, tracker)
         clause = self.planner.clause(code, number) if number else None
         question_id = clause.entry if clause else None
         if clause is None or question_id not in {q.id for q in self.planner.guide.questions}:
-            dispatcher.utter_message(
-                text=replies.standing_not_asked(clause) if clause else replies.no_such_clause(number)
-            )
+            if number is not None:
+                dispatcher.utter_message(
+                    text=replies.standing_not_asked(clause) if clause else replies.no_such_clause(number)
+                )
             return [SlotSet(slots.PLAN_STATUS, status_of(self.planner.state(code)))]
         state = self.planner.go_to(code, clause.entry)
         question = self.planner.guide.question(clause.entry)
@@ -64,10 +77,14 @@ class ActionAcceptArticle(PlanAction):
 
     def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         text = tracker.latest_message.get("text") or ""
-        said = _ARTICLE.search(text)
-        number = int(said.group(1)) if said else None
         guide = self.planner.guide
-        if number is None or not 1 <= number <= len(guide.articles):
+        said = _ARTICLE.search(text)
+        numbers = [int(said.group(1))] if said else guide.articles_about(text)
+        if len(numbers) != 1:
+            dispatcher.utter_message(text=replies.which_article(guide, numbers))
+            return []
+        number = numbers[0]
+        if not 1 <= number <= len(guide.articles):
             dispatcher.utter_message(text=replies.no_such_article(guide, number))
             return []
         speaker = message_metadata(tracker).get("speaker") or tracker.get_slot(slots.SPEAKER)

@@ -7,8 +7,10 @@ nothing in the Rasa files names a question.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,34 @@ DEFINITIONS, SIGNATURES = "definitions", "signatures"
 FIELD = re.compile(r"\{(\w+)\}")
 # Names a standing clause may use besides its own values: the Parties as the plan names them.
 PLAN_FIELDS = frozenset({"school", "agency"})
+_WORD = re.compile(r"[a-z]+")
+# Words that ask for a part of the agreement or say what to do with it, never its subject
+# ("show the clause on searches", "use the proposed wording for the training article").
+_NOT_A_SUBJECT = frozenset(
+    """about again article articles asking asks bit can clause clauses could default does draft edit fix for
+    guidance language let like look mou need now one open our part please pls propose proposed pull read
+    regarding revise reword rewrite say says section sections see show sro standard suggested take text the
+    thing this use wants what which with wording words would you""".split()
+)
+
+
+def subject_words(text: str) -> frozenset[str]:
+    """The words of `text` that can name a subject, each cut to its first five letters so that
+    'searches', 'searching' and 'search' meet."""
+    return frozenset(w[:5] for w in _WORD.findall(text.casefold()) if len(w) > 2 and w not in _NOT_A_SUBJECT)
+
+
+def best_matches(said: str, titles: Mapping[Any, str]) -> list[Any]:
+    """The keys whose titles best share the subject words of what was said: one when the
+    subject is clear, several when it is not, none when no title shares a word. A word counts
+    less the more titles carry it, so that in 'student records' the records, not every clause
+    about students, decide."""
+    words = subject_words(said)
+    of_title = {key: words & subject_words(title) for key, title in titles.items()}
+    carrying = Counter(word for shared in of_title.values() for word in shared)
+    score = {key: sum(Fraction(1, carrying[w]) for w in shared) for key, shared in of_title.items()}
+    best = max(score.values(), default=0)
+    return [key for key, value in score.items() if value == best] if best else []
 
 
 class GuideError(ValueError):
@@ -191,6 +221,26 @@ class Guide:
     def clause_at(self, number: str) -> str | None:
         """The entry numbered '4.3' (a question id, a standing clause id), if there is one."""
         return next((entry for entry, n in self.clause_numbers().items() if n == number), None)
+
+    def entry_title(self, entry: str) -> str:
+        """What the draft calls a numbered entry: a standing clause's title, or a question's
+        decision title, with its short title for the words a committee may use."""
+        if entry.startswith(f"{DEFINITIONS}:"):
+            return entry.partition(":")[2]
+        if any(c.id == entry for c in self.standing_clauses):
+            return self.standing_clause(entry).title
+        question = self.question(entry)
+        return f"{question.decision.title} ({question.short})" if question.decision else question.short
+
+    def clauses_about(self, said: str) -> list[str]:
+        """The numbers of the clauses a message names by subject ('the clause on searches' ->
+        ['4.3']); several when the words fit more than one equally."""
+        numbers = self.clause_numbers()
+        return [numbers[e] for e in best_matches(said, {e: self.entry_title(e) for e in numbers})]
+
+    def articles_about(self, said: str) -> list[int]:
+        """The numbers of the articles a message names by title ('the training article' -> [7])."""
+        return best_matches(said, {n: a.title for n, a in enumerate(self.articles, 1)})
 
     @property
     def questions(self) -> tuple[Question, ...]:

@@ -200,10 +200,19 @@ def choice_saved(guide: Guide, question: Question, answer: AnswerView) -> str:
     return "\n".join(lines)
 
 
-def no_such_clause(number: str | None) -> str:
-    if number is None:
-        return "Which clause? Say its number as the draft shows it, for example “show 4.3” or “change 4.3”."
+def no_such_clause(number: str) -> str:
     return f"The draft has no clause {number}. Its clauses run from 1.1; say “show 1.1” to start."
+
+
+def which_clause(guide: Guide, numbers: list[str]) -> str:
+    """Asked when a message names no clause, or a subject several clauses share."""
+    if not numbers:
+        return (
+            "Which clause? Say its number as the draft shows it or what it is about, for example "
+            "“show 4.3” or “change the clause on searches”."
+        )
+    listed = "; ".join(f"{n} {guide.entry_title(guide.clause_at(n) or '')}" for n in numbers)
+    return f"Which clause do you mean: {listed}? Say its number, for example “show {numbers[0]}”."
 
 
 def clause_shown(clause: DraftClause) -> str:
@@ -232,10 +241,19 @@ def clause_shown(clause: DraftClause) -> str:
     return "\n".join(lines)
 
 
-def no_such_article(guide: Guide, said: int | None) -> str:
-    if said is None:
-        return "Which article? Say, for example, “use the proposed wording for article 4”."
+def no_such_article(guide: Guide, said: int) -> str:
     return f"The draft has articles 1 to {len(guide.articles)}; there is no article {said}."
+
+
+def which_article(guide: Guide, numbers: list[int]) -> str:
+    """Asked when a message names no article, or a title several articles share."""
+    if not numbers:
+        return (
+            "Which article? Say its number or title, for example “use the proposed wording for article 7” "
+            "or “accept the proposed wording for the training article”."
+        )
+    listed = "; ".join(f"{n} {guide.articles[n - 1].title}" for n in numbers)
+    return f"Which article do you mean: {listed}? Say its number, for example “accept article {numbers[0]}”."
 
 
 def proposals_accepted(guide: Guide, accepted: Accepted) -> str:

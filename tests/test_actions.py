@@ -15,7 +15,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.clauses import ActionChangeClause, ActionShowClause
+from actions.clauses import ActionAcceptArticle, ActionChangeClause, ActionShowClause
 from actions.controls import (
     ActionAnswerPendingQuestion,
     ActionAskCommandOrAnswer,
@@ -455,6 +455,38 @@ def test_change_a_clause_goes_to_the_question_behind_it(planner, code):
     messages, events = run(ActionChangeClause(planner), tracker(slots, text=f"change {numbers['amendment']}"))
     assert messages == [replies.standing_not_asked(planner.clause(code, numbers["amendment"]))]
     assert events == [SlotSet("plan_status", "open")] and planner.state(code).current == supervisor
+
+
+def test_a_clause_named_by_its_subject_is_shown_or_changed_and_a_shared_subject_is_asked_about(planner, code):
+    numbers = planner.guide.clause_numbers()
+    slots = {"plan_code": code, "asked_question": "x"}
+    said = "Officer Lane would like to read the clause on searches"
+    messages, events = run(ActionShowClause(planner), tracker(slots, text=said))
+    assert messages == [replies.clause_shown(planner.clause(code, numbers["searches"]))] and events == []
+    messages, events = run(ActionChangeClause(planner), tracker(slots, text="reword the bit about telling parents"))
+    notice = planner.guide.question("parent_notification")
+    assert messages == [replies.going_to(planner.guide.position(notice.id) + 1, notice)]
+    assert events == [SlotSet("plan_status", "open"), SlotSet("asked_question", None)]
+    # Three clauses are about training: the committee is asked which, and the plan stays put.
+    training = [numbers[q] for q in ("pre_placement_training", "in_service_training", "training_provider")]
+    for action in (ActionShowClause(planner), ActionChangeClause(planner)):
+        messages, events = run(action, tracker(slots, text="the training clause please"))
+        assert len(messages) == 1 and messages[0].startswith("Which clause do you mean")
+        assert all(number in messages[0] for number in training)
+        assert events in ([], [SlotSet("plan_status", "open")])
+        assert planner.state(code).current == notice
+    messages, _ = run(ActionShowClause(planner), tracker(slots, text="show me that clause"))
+    assert messages == [replies.which_clause(planner.guide, [])]
+
+
+def test_an_article_named_by_its_title_has_its_proposals_accepted(planner, code):
+    titles = [a.title for a in planner.guide.articles]
+    said = "Ms. Baptiste says use the proposed wording for the training article"
+    messages, events = run(ActionAcceptArticle(planner), tracker({"plan_code": code}, text=said))
+    training = titles.index("Training") + 1
+    assert len(messages) == 1 and f"Article {training}, Training" in messages[0] and events == []
+    messages, events = run(ActionAcceptArticle(planner), tracker({"plan_code": code}, text="accept the whole article"))
+    assert messages == [replies.which_article(planner.guide, [])] and events == []
 
 
 def asked_about(text: str, command: str, code: str) -> Tracker:

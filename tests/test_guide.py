@@ -179,3 +179,21 @@ def test_students_rights_stand_together_and_the_term_comes_last():
     assert {"questioning_students", "searches", "use_of_force", "parent_notification"} <= set(rights.clauses)
     assert titles.index("Students' Rights") == titles.index("Roles and Responsibilities") + 1
     assert titles[-3:] == ["Term, Renewal and Termination", "General Provisions", "Signatures"]
+
+
+def test_a_clause_or_article_is_found_by_what_it_is_about():
+    numbers = GUIDE.clause_numbers()
+    assert GUIDE.clauses_about("Officer Lane would like to read the clause on searches") == [numbers["searches"]]
+    assert GUIDE.clauses_about("change the bit about telling parents") == [numbers["parent_notification"]]
+    # A word many clauses share counts less than one few carry: these records, not the students.
+    assert numbers["records_kept"] in GUIDE.clauses_about("change the clause on student records")
+    assert numbers["searches"] not in GUIDE.clauses_about("change the clause on student records")
+    # A subject several clauses share gives them all, for the committee to pick; none, nothing.
+    training = [numbers[q] for q in ("pre_placement_training", "in_service_training", "training_provider")]
+    assert GUIDE.clauses_about("show the training clause") == training
+    assert GUIDE.clauses_about("show the clause") == []
+    titles = [a.title for a in GUIDE.articles]
+    assert GUIDE.articles_about("accept the proposed wording for the training article") == [
+        titles.index("Training") + 1
+    ]
+    assert GUIDE.articles_about("use the guidance for the whole article") == []
