@@ -14,8 +14,12 @@ together: with every new way of saying any command, the shared vocabulary grew u
 slipped through ("Pause enforcement during exams." has no word that *some* command lacks). People
 named in passing do not count: a facilitator relays members ("Dr. Kim wants to skip this one"),
 and a name says nothing about what is asked (bot/plans/members.py `without_people`). The
-classifier's confidence is no help here: it gave "Next year's budget covers it." 0.99 for
-next_question.
+classifier's confidence alone is no help here: it gave "Next year's budget covers it." 0.99 for
+next_question. But a sentence of two content words or more that the classifier takes for a
+command without being sure (below `unsure_below`) is asked about too, even in its command's
+words: "We'll revisit later." is an answer to "when is the MOU reviewed?" as much as a "skip"
+(0.56 for skip, the answer not among its next guesses). The clauses' and articles' titles are the
+words of the commands that name them ("show the clause on parent notification").
 
 A message put as a question ("What's the lunch menu for next week?", addons/answer_guard.py
 `question_shape`) is neither: with words its command never uses, it is a question to the
@@ -48,6 +52,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from addons.answer_guard import QUESTION, question_shape, words_of
 from addons.components import LearnedComponent, add_entities, decide
+from bot.guide import load_guide, subject_words
 from bot.plans.codes import find_code
 from bot.plans.members import without_people
 
@@ -86,12 +91,21 @@ class CommandOrAnswer(LearnedComponent):
             "question_intent": "faq",
             # The intents that, inside a question, would take a message instead of storing it.
             "commands": [],
+            "unsure_below": 0.6,
+            # Commands that name a part of the agreement by its title ("show the clause on searches").
+            "naming_parts": ["show_clause", "change_clause", "accept_article"],
         }
 
     def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource) -> None:
         super().__init__(config, model_storage, resource)
         self.commands = set(config["commands"])
         self.words: dict[str, set[str]] = {}
+        # The words of every clause's and article's title: a command naming one by them says
+        # nothing beyond itself. Read from the guide when the model loads, so a new question
+        # needs no training for its clause to be named.
+        guide = load_guide()
+        titles = [guide.entry_title(entry) for entry in guide.clause_numbers()] + [a.title for a in guide.articles]
+        self.part_words = subject_words(" ".join(titles))
 
     def train(self, training_data: TrainingData) -> Resource:
         words: dict[str, set[str]] = {command: set() for command in self.commands}
@@ -103,21 +117,28 @@ class CommandOrAnswer(LearnedComponent):
     def setup(self, learned: Any) -> None:
         self.words = {command: set(found) for command, found in learned.items()}
 
-    def reads_as_answer(self, message: Message, command: str) -> bool:
+    def reads_as_answer(self, message: Message, command: str, confidence: float) -> bool:
         """Whether a message taken for `command` may be an answer instead."""
         text = message.get(TEXT) or ""
         if find_code(text) is not None:  # a plan code: its shape decided (addons/resume_by_code.py)
             return False
-        beyond = content_words(text) - self.words.get(command, set())
+        said = content_words(text)
+        if command in self.config["naming_parts"]:
+            said = {word for word in said if not subject_words(word) <= self.part_words}
         ranking = message.get(INTENT_RANKING_KEY) or []
         answer_next = len(ranking) > 1 and ranking[1].get(INTENT_NAME_KEY) == self.config["answer_intent"]
+        if len(said) >= 2 and confidence < self.config["unsure_below"]:
+            return True
+        beyond = said - self.words.get(command, set())
         return len(beyond) >= 2 or (len(beyond) == 1 and answer_next)
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             intent = message.get(INTENT) or {}
             name, confidence = intent.get(INTENT_NAME_KEY), intent.get(PREDICTED_CONFIDENCE_KEY)
-            if not isinstance(name, str) or name not in self.commands or not self.reads_as_answer(message, name):
+            if not isinstance(name, str) or name not in self.commands:
+                continue
+            if not self.reads_as_answer(message, name, confidence or 0.0):
                 continue
             if asks_the_guidance(message.get(TEXT) or ""):
                 decide(message, self.config["question_intent"], confidence)

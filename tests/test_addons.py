@@ -302,10 +302,10 @@ def test_a_command_with_words_of_its_own_is_asked_about_and_a_question_goes_to_t
     is a question for the guidance, unless it is a request to the assistant ("could you ...")."""
     config = {**CommandOrAnswer.get_default_config(), "commands": ["next_question"]}
     component = CommandOrAnswer(config, LocalModelStorage(tmp_path), Resource("command_or_answer"))
-    component.setup({"next_question": ["move", "next", "question"]})
+    component.setup({"next_question": ["later", "move", "next", "question", "revisit"]})
 
-    def taken(text: str) -> tuple[str, list[str]]:
-        intent = {"name": "next_question", "confidence": 0.9}
+    def taken(text: str, confidence: float = 0.9) -> tuple[str, list[str]]:
+        intent = {"name": "next_question", "confidence": confidence}
         message = Message({TEXT: text, INTENT: intent, INTENT_RANKING_KEY: [intent]})
         component.process([message])
         return message.get(INTENT)["name"], [e["value"] for e in message.get(ENTITIES) or []]
@@ -318,3 +318,27 @@ def test_a_command_with_words_of_its_own_is_asked_about_and_a_question_goes_to_t
     assert taken("Dr. Kim wants the next question") == ("next_question", [])
     assert taken("ok Officer Dana Reyes says move to the next question") == ("next_question", [])
     assert taken("Grace says next question") == ("next_question", [])
+    # In its own words, a sentence the classifier is not sure of is asked about; a sure one, or a
+    # short command, is not.
+    assert taken("We'll revisit later.", confidence=0.55) == ("command_or_answer", ["next_question"])
+    assert taken("We'll revisit later.", confidence=0.65) == ("next_question", [])
+    assert taken("next", confidence=0.55) == ("next_question", [])
+
+
+def test_a_clause_named_by_its_title_is_the_commands_own_words(tmp_path):
+    """A command naming a clause ("show the clause on notice to parents"): a title's words say
+    which clause, not that the message is an answer; with "next question" they are an answer's."""
+    config = {**CommandOrAnswer.get_default_config(), "commands": ["show_clause", "next_question"]}
+    component = CommandOrAnswer(config, LocalModelStorage(tmp_path), Resource("command_or_answer"))
+    component.setup({"show_clause": ["clause", "read", "show"], "next_question": ["move", "next", "question"]})
+
+    def taken(text: str, command: str) -> str:
+        intent = {"name": command, "confidence": 0.9}
+        message = Message({TEXT: text, INTENT: intent, INTENT_RANKING_KEY: [intent]})
+        component.process([message])
+        return message.get(INTENT)["name"]
+
+    assert taken("show the clause on notice to parents", "show_clause") == "show_clause"
+    assert taken("read us the clause about uniform, equipment and cameras", "show_clause") == "show_clause"
+    assert taken("show the clause on the lunch menu and recess", "show_clause") == "command_or_answer"
+    assert taken("next: parent notification", "next_question") == "command_or_answer"
