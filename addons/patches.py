@@ -1,16 +1,19 @@
-"""The two places where this project changes Rasa's internals, applied here and nowhere else.
+"""The three places where this project changes Rasa's internals, applied here and nowhere else.
 
-Both make the Rasa server faster without changing what it decides (each module says how it was
+All make the Rasa server faster without changing what it decides (each module says how it was
 measured and why the verdict is Rasa's own):
 - addons/action_responses.py: an action server's response is checked against its JSON schema
   without re-checking the schema itself each time, each event against its own type's schema;
 - addons/event_types.py: event classes are found by name in a table, not by walking every
-  subclass of Event for every event loaded.
+  subclass of Event for every event loaded;
+- addons/action_connections.py: calls to the action server reuse their connections instead of
+  opening one per call.
 
-They replace private methods (RemoteAction._validate_action_result, Event.resolve_by_type), so
-they are written for one Rasa release and refuse any other: on an upgrade, re-read Rasa's versions
-of those two methods, re-measure, and update RASA_VERSION. tests/test_addons.py drives both
-through Rasa's own callers, so a patch that no longer takes effect fails there.
+They replace methods Rasa does not offer to extend (RemoteAction._validate_action_result,
+Event.resolve_by_type, EndpointConfig.session), so they are written for one Rasa release and
+refuse any other: on an upgrade, re-read Rasa's versions of those methods, re-measure, and update
+RASA_VERSION. tests/test_addons.py drives each through Rasa's own callers, so a patch that no
+longer takes effect fails there.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import logging
 
 import rasa
 
+from addons.action_connections import reuse_connections
 from addons.action_responses import check_the_schema_once
 from addons.event_types import look_up_event_types_in_a_table
 
@@ -32,21 +36,22 @@ class UnexpectedRasaVersion(RuntimeError):
 
 
 def apply(version: str = rasa.__version__) -> None:
-    """Apply both, once per process."""
+    """Apply all three, once per process."""
     global _applied
     if version != RASA_VERSION:
         raise UnexpectedRasaVersion(
             f"addons/patches.py changes private methods of Rasa {RASA_VERSION}, and this is Rasa {version}. "
-            f"Pin rasa=={RASA_VERSION} in requirements.txt, or check both patches against this release "
+            f"Pin rasa=={RASA_VERSION} in requirements.txt, or check the patches against this release "
             "and update RASA_VERSION (addons/patches.py says how)."
         )
     if _applied:
         return
     check_the_schema_once()
     look_up_event_types_in_a_table()
+    reuse_connections()
     _applied = True
     logger.info(
         "Rasa %s patched for speed (addons/patches.py): action responses checked per event type, "
-        "event types looked up in a table.",
+        "event types looked up in a table, connections to the action server reused.",
         version,
     )

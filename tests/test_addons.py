@@ -112,12 +112,13 @@ def test_a_refused_response_says_what_to_do():
 class ActionServerStandIn(BaseHTTPRequestHandler):
     """Answers every call with `reply`, as an action server would, and keeps the headers."""
 
+    protocol_version = "HTTP/1.1"  # keeps a connection open for the next call, as Sanic does
     reply: dict = {}
     seen: list = []
 
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers["Content-Length"]))
-        ActionServerStandIn.seen.append(dict(self.headers))
+        ActionServerStandIn.seen.append({**self.headers, "client port": self.client_address[1]})
         body = json.dumps(self.reply).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -149,17 +150,22 @@ def action_endpoint(monkeypatch):
     server.shutdown()
 
 
-def call(endpoint, reply: dict) -> list:
+def call(endpoint, reply: dict, times: int = 1) -> list:
+    """Rasa calling the action server `times` times in one event loop; the last call's events."""
     ActionServerStandIn.reply = reply
     action = RemoteAction("action_take_answer", endpoint)
-    return asyncio.run(
-        action.run(
-            CollectingOutputChannel(),
-            TemplatedNaturalLanguageGenerator({}),
-            DialogueStateTracker("someone", []),
-            Domain.empty(),
-        )
-    )
+
+    async def calls() -> list:
+        for _ in range(times):
+            events = await action.run(
+                CollectingOutputChannel(),
+                TemplatedNaturalLanguageGenerator({}),
+                DialogueStateTracker("someone", []),
+                Domain.empty(),
+            )
+        return events
+
+    return asyncio.run(calls())
 
 
 def counting(monkeypatch, module, name: str) -> list:
@@ -186,6 +192,15 @@ def test_an_action_call_uses_both_patches_and_sends_the_secret(action_endpoint, 
     assert {h["Authorization"] for h in ActionServerStandIn.seen} == {"Bearer the-secret"}
     with pytest.raises(Exception, match="make sure your response from the Action endpoint is valid"):
         call(action_endpoint, INVALID["a slot event without its slot's name"])
+
+
+def test_calls_to_the_action_server_share_one_connection(action_endpoint):
+    """Rasa's own RemoteAction, three calls in one loop: one connection (Rasa would open three)."""
+    reply = {"events": [], "responses": [{"text": "Saved."}]}
+    call(action_endpoint, reply, times=3)
+    assert len(ActionServerStandIn.seen) == 3
+    assert len({h["client port"] for h in ActionServerStandIn.seen}) == 1
+    assert {h["Authorization"] for h in ActionServerStandIn.seen} == {"Bearer the-secret"}
 
 
 def test_another_rasa_release_is_refused_with_what_to_do():
