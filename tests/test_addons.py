@@ -203,6 +203,16 @@ def test_calls_to_the_action_server_share_one_connection(action_endpoint):
     assert {h["Authorization"] for h in ActionServerStandIn.seen} == {"Bearer the-secret"}
 
 
+def test_the_domain_goes_only_to_the_forms_validation(action_endpoint):
+    """endpoints.yml's selective domain, through Rasa's own request builder: no action but the
+    forms' validation reads the domain (rasa-sdk's FormValidationAction does), so only it gets it."""
+    domain = Domain.load(str(ROOT / "domain.yml"))
+    tracker = DialogueStateTracker("someone", [])
+    for name in domain.user_actions:
+        sent = RemoteAction(name, action_endpoint)._action_call_format(tracker, domain)
+        assert ("domain" in sent) == name.startswith("validate_"), name
+
+
 def test_another_rasa_release_is_refused_with_what_to_do():
     with pytest.raises(patches.UnexpectedRasaVersion, match="update RASA_VERSION"):
         patches.apply("3.7.0")
