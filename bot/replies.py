@@ -206,13 +206,22 @@ def no_such_clause(number: str) -> str:
 
 def which_clause(guide: Guide, numbers: list[str]) -> str:
     """Asked when a message names no clause, or a subject several clauses share."""
-    if not numbers:
-        return (
-            "Which clause? Say its number as the draft shows it or what it is about, for example "
-            "“show 4.3” or “change the clause on searches”."
-        )
-    listed = "; ".join(f"{n} {guide.entry_title(guide.clause_at(n) or '')}" for n in numbers)
-    return f"Which clause do you mean: {listed}? Say its number, for example “show {numbers[0]}”."
+    listed = [(n, guide.entry_title(guide.clause_at(n) or "")) for n in numbers]
+    return _which("clause", listed, "“show 4.3” or “change the clause on searches”", "show {}")
+
+
+def which_article(guide: Guide, numbers: list[int]) -> str:
+    """Asked when a message names no article, or a title several articles share."""
+    listed = [(str(n), guide.articles[n - 1].title) for n in numbers]
+    examples = "“use the proposed wording for article 7” or “... for the training article”"
+    return _which("article", listed, examples, "accept article {}")
+
+
+def _which(part: str, listed: list[tuple[str, str]], examples: str, by_number: str) -> str:
+    if not listed:
+        return f"Which {part}? Say its number or what it is about, for example {examples}."
+    names = "; ".join(f"{number} {title}" for number, title in listed)
+    return f"Which {part} do you mean: {names}? Say its number, for example “{by_number.format(listed[0][0])}”."
 
 
 def clause_shown(clause: DraftClause) -> str:
@@ -243,17 +252,6 @@ def clause_shown(clause: DraftClause) -> str:
 
 def no_such_article(guide: Guide, said: int) -> str:
     return f"The draft has articles 1 to {len(guide.articles)}; there is no article {said}."
-
-
-def which_article(guide: Guide, numbers: list[int]) -> str:
-    """Asked when a message names no article, or a title several articles share."""
-    if not numbers:
-        return (
-            "Which article? Say its number or title, for example “use the proposed wording for article 7” "
-            "or “accept the proposed wording for the training article”."
-        )
-    listed = "; ".join(f"{n} {guide.articles[n - 1].title}" for n in numbers)
-    return f"Which article do you mean: {listed}? Say its number, for example “accept article {numbers[0]}”."
 
 
 def proposals_accepted(guide: Guide, accepted: Accepted) -> str:
