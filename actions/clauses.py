@@ -20,14 +20,23 @@ from bot.documents.agreement import clause_number_in
 from bot.guide import Guide
 
 
-def clause_said(guide: Guide, dispatcher: CollectingDispatcher, tracker: Tracker) -> str | None:
-    """The number of the one clause the message names, by number or by subject; when it names
-    none, or a subject several clauses share, asks which and gives None."""
+def said(tracker: Tracker) -> str:
+    """What the committee said: its message, or, when it pressed the command's button after being
+    asked about a message ("/show_clause"), the message it was asked about."""
     text = tracker.latest_message.get("text") or ""
+    if text.startswith("/"):
+        return str(tracker.get_slot(slots.PENDING_ANSWER) or "")
+    return text
+
+
+def clause_said(guide: Guide, dispatcher: CollectingDispatcher, tracker: Tracker, verb: str) -> str | None:
+    """The number of the one clause the message names, by number or by subject; when it names
+    none, or a subject several clauses share, asks which (`verb` it how) and gives None."""
+    text = said(tracker)
     number = clause_number_in(text)
     numbers = [number] if number else guide.clauses_about(text)
     if len(numbers) != 1:
-        dispatcher.utter_message(text=replies.which_clause(guide, numbers))
+        dispatcher.utter_message(text=replies.which_clause(guide, numbers, verb))
         return None
     return numbers[0]
 
@@ -37,7 +46,7 @@ class ActionShowClause(PlanAction):
         return "action_show_clause"
 
     def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-        number = clause_said(self.planner.guide, dispatcher, tracker)
+        number = clause_said(self.planner.guide, dispatcher, tracker, "show")
         if number is not None:
             clause = self.planner.clause(code, number)
             dispatcher.utter_message(text=replies.clause_shown(clause) if clause else replies.no_such_clause(number))
@@ -52,7 +61,7 @@ class ActionChangeClause(PlanAction):
         return [SlotSet(slots.PLAN_STATUS, "missing")]
 
     def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-        number = clause_said(self.planner.guide, dispatcher, tracker)
+        number = clause_said(self.planner.guide, dispatcher, tracker, "change")
         clause = self.planner.clause(code, number) if number else None
         question_id = clause.entry if clause else None
         if clause is None or question_id not in {q.id for q in self.planner.guide.questions}:
@@ -76,10 +85,10 @@ class ActionAcceptArticle(PlanAction):
         return "action_accept_article"
 
     def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-        text = tracker.latest_message.get("text") or ""
+        text = said(tracker)
         guide = self.planner.guide
-        said = _ARTICLE.search(text)
-        numbers = [int(said.group(1))] if said else guide.articles_about(text)
+        number_said = _ARTICLE.search(text)
+        numbers = [int(number_said.group(1))] if number_said else guide.articles_about(text)
         if len(numbers) != 1:
             dispatcher.utter_message(text=replies.which_article(guide, numbers))
             return []

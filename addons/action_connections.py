@@ -3,11 +3,12 @@ action server (`EndpointConfig.request` does `async with self.session()`), and t
 server's Sanic accepts a new connection each time: py-spy put about a tenth of the Rasa server's
 time per turn there (README, "Speed"), for up to three calls a turn.
 
-Here the sessions Rasa makes share one connection pool per event loop, which they do not own:
-closing a session at the end of `request` leaves its connection open for the next call. A
-connection idle for `IDLE_SECONDS` is dropped before the action server's own keep-alive limit
-(Sanic's KEEP_ALIVE_TIMEOUT, 5 s) would close it from the other side, so a call never goes out on
-a connection the server is closing. Headers, authentication and the timeout are Rasa's own.
+Here the sessions Rasa makes (for the action server, and for any other HTTP endpoint it calls)
+share one connection pool per event loop, which they do not own: closing a session at the end of
+`request` leaves its connection open for the next call. A connection idle for `IDLE_SECONDS` is
+dropped, long before the action server closes an idle one (60 s, rasa_sdk_plugins: Sanic's own
+default of 5 s left too thin a margin when the Rasa server's loop is busy), so a call does not go
+out on a connection the server is closing. Headers, authentication and the timeout are Rasa's own.
 """
 
 from __future__ import annotations

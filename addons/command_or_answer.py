@@ -18,8 +18,8 @@ classifier's confidence alone is no help here: it gave "Next year's budget cover
 next_question. But a sentence of two content words or more that the classifier takes for a
 command without being sure (below `unsure_below`) is asked about too, even in its command's
 words: "We'll revisit later." is an answer to "when is the MOU reviewed?" as much as a "skip"
-(0.56 for skip, the answer not among its next guesses). The clauses' and articles' titles are the
-words of the commands that name them ("show the clause on parent notification").
+(0.56 for skip, the answer not among its next guesses). In a message that says it names a clause
+or an article, the titles' words are the command's own ("show the clause on parent notification").
 
 A message put as a question ("What's the lunch menu for next week?", addons/answer_guard.py
 `question_shape`) is neither: with words its command never uses, it is a question to the
@@ -57,6 +57,12 @@ from bot.plans.codes import find_code
 from bot.plans.members import without_people
 
 WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")  # a contraction's first part decides: "we'd", "year's"
+# A message that says it names a part of the agreement ("the clause on ...", "the bit about ...",
+# "4.3"): only then are the titles' words a command's own. "Records of searches go to the agency."
+# names none, and its words stay an answer's.
+NAMES_A_PART = re.compile(
+    r"\b(?:clauses?|articles?|sections?|bits?|parts?|provisions?|paragraphs?|wording|language)\b|\d\.\d", re.I
+)
 # Words any command may carry without saying anything more: politeness and the meeting itself.
 FILLERS = frozenset(
     {"please", "ok", "okay", "alright", "right", "now", "just", "let", "let's", "lets", "ll", "want", "like", "thanks"}
@@ -104,7 +110,7 @@ class CommandOrAnswer(LearnedComponent):
         # nothing beyond itself. Read from the guide when the model loads, so a new question
         # needs no training for its clause to be named.
         guide = load_guide()
-        titles = [guide.entry_title(entry) for entry in guide.clause_numbers()] + [a.title for a in guide.articles]
+        titles = [guide.clause_words(entry) for entry in guide.clause_numbers()] + [a.title for a in guide.articles]
         self.part_words = subject_words(" ".join(titles))
 
     def train(self, training_data: TrainingData) -> Resource:
@@ -123,7 +129,7 @@ class CommandOrAnswer(LearnedComponent):
         if find_code(text) is not None:  # a plan code: its shape decided (addons/resume_by_code.py)
             return False
         said = content_words(text)
-        if command in self.config["naming_parts"]:
+        if command in self.config["naming_parts"] and NAMES_A_PART.search(text):
             said = {word for word in said if not subject_words(word) <= self.part_words}
         ranking = message.get(INTENT_RANKING_KEY) or []
         answer_next = len(ranking) > 1 and ranking[1].get(INTENT_NAME_KEY) == self.config["answer_intent"]

@@ -28,20 +28,30 @@ FIELD = re.compile(r"\{(\w+)\}")
 # Names a standing clause may use besides its own values: the Parties as the plan names them.
 PLAN_FIELDS = frozenset({"school", "agency"})
 _WORD = re.compile(r"[a-z]+")
-# Words that ask for a part of the agreement or say what to do with it, never its subject
-# ("show the clause on searches", "use the proposed wording for the training article").
+# Words that ask for a part of the agreement, say what to do with it, or only join words: never
+# its subject ("show the clause on searches", "accept the roles and training articles").
 _NOT_A_SUBJECT = frozenset(
-    """about again article articles asking asks bit can clause clauses could default does draft edit fix for
-    guidance language let like look mou need now one open our part please pls propose proposed pull read
-    regarding revise reword rewrite say says section sections see show sro standard suggested take text the
-    thing this use wants what which with wording words would you""".split()
+    """about after again all and any are article articles asking asks before bit can clause clauses could
+    default does draft each edit fix for from guidance has have how into its language let like look mou
+    need now one open our part please pls propose proposed pull read regarding revise reword rewrite say
+    says section sections see shall show standard suggested take text than that the their them then there
+    these they thing this those under use wants was were what when where which who will with wording words
+    would you your""".split()
 )
+# Endings taken off so that 'searches', 'searching' and 'search' meet, and 'duties' and 'duty'.
+_ENDINGS = (("ies", "y"), ("ches", "ch"), ("shes", "sh"), ("xes", "x"), ("ing", ""), ("ed", ""), ("s", ""))
+
+
+def stem(word: str) -> str:
+    for ending, replacement in _ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            return word[: -len(ending)] + replacement
+    return word
 
 
 def subject_words(text: str) -> frozenset[str]:
-    """The words of `text` that can name a subject, each cut to its first five letters so that
-    'searches', 'searching' and 'search' meet."""
-    return frozenset(w[:5] for w in _WORD.findall(text.casefold()) if len(w) > 2 and w not in _NOT_A_SUBJECT)
+    """The words of `text` that can name a subject, their endings taken off."""
+    return frozenset(stem(w) for w in _WORD.findall(text.casefold()) if len(w) > 2 and w not in _NOT_A_SUBJECT)
 
 
 def best_matches(said: str, titles: Mapping[Any, str]) -> list[Any]:
@@ -222,21 +232,27 @@ class Guide:
         """The entry numbered '4.3' (a question id, a standing clause id), if there is one."""
         return next((entry for entry, n in self.clause_numbers().items() if n == number), None)
 
-    def entry_title(self, entry: str) -> str:
-        """What the draft calls a numbered entry: a standing clause's title, or a question's
-        decision title, with its short title for the words a committee may use."""
+    def clause_title(self, entry: str) -> str:
+        """What the draft calls a numbered entry: a definition's term, a standing clause's title,
+        a question's decision title (its short title when it has no decision)."""
         if entry.startswith(f"{DEFINITIONS}:"):
             return entry.partition(":")[2]
         if any(c.id == entry for c in self.standing_clauses):
             return self.standing_clause(entry).title
         question = self.question(entry)
-        return f"{question.decision.title} ({question.short})" if question.decision else question.short
+        return question.decision.title if question.decision else question.short
+
+    def clause_words(self, entry: str) -> str:
+        """The words a committee may name a clause by: its title, and its question's short title."""
+        title = self.clause_title(entry)
+        asked = next((q for q in self.questions if q.id == entry), None)
+        return f"{title} {asked.short}" if asked else title
 
     def clauses_about(self, said: str) -> list[str]:
         """The numbers of the clauses a message names by subject ('the clause on searches' ->
         ['4.3']); several when the words fit more than one equally."""
         numbers = self.clause_numbers()
-        return [numbers[e] for e in best_matches(said, {e: self.entry_title(e) for e in numbers})]
+        return [numbers[e] for e in best_matches(said, {e: self.clause_words(e) for e in numbers})]
 
     def articles_about(self, said: str) -> list[int]:
         """The numbers of the articles a message names by title ('the training article' -> [7])."""

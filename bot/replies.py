@@ -204,17 +204,18 @@ def no_such_clause(number: str) -> str:
     return f"The draft has no clause {number}. Its clauses run from 1.1; say “show 1.1” to start."
 
 
-def which_clause(guide: Guide, numbers: list[str]) -> str:
-    """Asked when a message names no clause, or a subject several clauses share."""
-    listed = [(n, guide.entry_title(guide.clause_at(n) or "")) for n in numbers]
-    return _which("clause", listed, "“show 4.3” or “change the clause on searches”", "show {}")
+def which_clause(guide: Guide, numbers: list[str], verb: str = "show") -> str:
+    """Asked when a message names no clause, or a subject several clauses share; `verb` is what
+    the committee asked to do with it ("show", "change")."""
+    listed = [(n, guide.clause_title(guide.clause_at(n) or "")) for n in numbers]
+    return _which("clause", listed, f"“{verb} 4.3” or “{verb} the clause on searches”", verb + " {}")
 
 
 def which_article(guide: Guide, numbers: list[int]) -> str:
     """Asked when a message names no article, or a title several articles share."""
     listed = [(str(n), guide.articles[n - 1].title) for n in numbers]
     examples = "“use the proposed wording for article 7” or “... for the training article”"
-    return _which("article", listed, examples, "accept article {}")
+    return _which("article", listed, examples, "use the proposed wording for article {}")
 
 
 def _which(part: str, listed: list[tuple[str, str]], examples: str, by_number: str) -> str:

@@ -23,6 +23,7 @@ from sanic.response import HTTPResponse
 hookimpl = pluggy.HookimplMarker("rasa_sdk")
 logger = logging.getLogger(__name__)
 OPEN_PATHS = {"/health"}
+KEEP_ALIVE_SECONDS = 60
 
 
 def init_hooks(manager: pluggy.PluginManager) -> None:
@@ -54,6 +55,10 @@ def attach_sanic_app_extensions(app: Sanic) -> None:
         return response.json({"error": "This server only takes calls from the assistant's Rasa servers."}, status=401)
 
     app.register_middleware(require_secret, "request")
+    # The Rasa servers keep their connections to this server open between calls and drop one
+    # idle for 4 s (addons/action_connections.py); this server keeps an idle one far longer than
+    # that (Sanic's default is 5 s), so a call never goes out on a connection it is closing.
+    app.config.KEEP_ALIVE_TIMEOUT = KEEP_ALIVE_SECONDS
     logger.info("The action server takes calls only with its secret.")
     app.register_listener(get_ready, "before_server_start")
 

@@ -473,10 +473,17 @@ def test_a_clause_named_by_its_subject_is_shown_or_changed_and_a_shared_subject_
         messages, events = run(action, tracker(slots, text="the training clause please"))
         assert len(messages) == 1 and messages[0].startswith("Which clause do you mean")
         assert all(number in messages[0] for number in training)
+        assert f"“{'show' if isinstance(action, ActionShowClause) else 'change'} {training[0]}”" in messages[0]
         assert events in ([], [SlotSet("plan_status", "open")])
         assert planner.state(code).current == notice
     messages, _ = run(ActionShowClause(planner), tracker(slots, text="show me that clause"))
     assert messages == [replies.which_clause(planner.guide, [])]
+    # The command's button, pressed after the message was asked about: the message names the clause.
+    asked = {"pending_answer": "Show the clause on body camera footage", "pending_command": "show_clause"}
+    pressed = tracker({**slots, **asked}, text="/show_clause", intent="show_clause")
+    messages, events = run(ActionShowClause(planner), pressed)
+    assert messages == [replies.clause_shown(planner.clause(code, numbers["equipment_and_cameras"]))]
+    assert events == [SlotSet("pending_answer", None), SlotSet("pending_command", None), SlotSet("pending_topic", None)]
 
 
 def test_an_article_named_by_its_title_has_its_proposals_accepted(planner, code):

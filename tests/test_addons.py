@@ -366,4 +366,6 @@ def test_a_clause_named_by_its_title_is_the_commands_own_words(tmp_path):
     assert taken("show the clause on notice to parents", "show_clause") == "show_clause"
     assert taken("read us the clause about uniform, equipment and cameras", "show_clause") == "show_clause"
     assert taken("show the clause on the lunch menu and recess", "show_clause") == "command_or_answer"
+    # Only a message that says it names a part: an answer in a title's words stays an answer's.
+    assert taken("Records of searches go to the agency.", "show_clause") == "command_or_answer"
     assert taken("next: parent notification", "next_question") == "command_or_answer"

@@ -142,7 +142,9 @@ def test_a_committee_in_a_hurry_accepts_whole_articles_and_the_review_names_the_
     reply = room.say(f"use the proposed wording for article {rights}", "Ana Ruiz")
     assert f"Article {rights}, Students' Rights" in reply and "Accepted the proposed wording" in reply
     # Articles and clauses named by subject, as a committee names them.
-    room.say("use the proposed wording for the selection, supervision and evaluation article")
+    selection = article["Selection, Supervision and Evaluation"]
+    reply = room.say("use the proposed wording for the selection, supervision and evaluation article")
+    assert f"Article {selection}, Selection, Supervision and Evaluation" in reply
     # A value changed in one accepted clause, and another clause dictated.
     room.say(f"change {numbers['sro_evaluation']}")
     assert "14 days" in room.say("make it 14 days", "Ana Ruiz")

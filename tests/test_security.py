@@ -15,6 +15,7 @@ import ssl
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -176,6 +177,21 @@ def test_every_server_listens_on_loopback_only(running):
     assert listening(running.action_port) == {"127.0.0.1"}
     text = "".join(running.output)
     assert "Only this computer can open it" in text and "HOST=0.0.0.0" in text
+
+
+def test_the_action_server_keeps_an_idle_connection_past_the_rasa_sides_limit(running):
+    """The Rasa server drops a connection idle for 4 s (addons/action_connections.py); the action
+    server must not close one sooner, or a call could go out on a closing connection. Sanic's own
+    default closed it after 5 s."""
+    connection = http.client.HTTPConnection("127.0.0.1", running.action_port, timeout=30)
+    connection.request("GET", "/health")
+    first = connection.getresponse()
+    first.read()
+    assert first.status == 200 and first.getheader("Connection", "keep-alive").lower() == "keep-alive"
+    time.sleep(6)
+    connection.request("GET", "/health")  # the same socket: it fails if the server closed it
+    assert connection.getresponse().status == 200
+    connection.close()
 
 
 def test_the_action_server_refuses_calls_without_its_secret(running):

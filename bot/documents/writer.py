@@ -55,8 +55,9 @@ _template_style_ids: dict[tuple[str, WD_STYLE_TYPE], str | None] = {}
 
 class Writer:
     """Makes a document from the template and adds paragraphs, runs, tables and comments to
-    it, producing the same XML as python-docx's add_paragraph, add_heading, add_run, add_table
-    and add_comment, only faster.
+    it, producing the same XML as python-docx's add_paragraph, add_heading, add_run and
+    add_table, only faster; a comment as add_comment makes it, except that each of its
+    paragraphs, not only the first, has the CommentText style, as Word gives them.
 
     For every paragraph python-docx looks the style up by name, then scans every style of
     the template for the default of its type; it makes each element by parsing its tag, finds
@@ -156,9 +157,9 @@ class Writer:
         return run
 
     def comment(self, runs: Sequence[Run], author: str, initials: str, text: str) -> None:
-        """A comment on the runs from the first to the last, each line of `text` a paragraph:
-        what Document.add_comment(runs, author=..., initials=...) makes, with the lines added
-        as its paragraphs."""
+        """A comment on the runs from the first to the last, each line of `text` a paragraph
+        in the CommentText style: what Document.add_comment(runs, author=..., initials=...)
+        makes, with the lines added as its paragraphs."""
         if self._comments is None:
             # python-docx adds the comments part, from its default, when first asked for it.
             self._comments = self.doc.comments._comments_elm
