@@ -221,7 +221,7 @@ class ActionSetSpeaker(PlannerAction):
         if person is None and code and ATTRIBUTED.match(text):
             # "Ms. Ortiz: we agree" names its speaker but is an answer: keep it as one.
             taken = take_text(self.planner, code, text, tracker, dispatcher)
-            return [SlotSet(name, value) for name, value in taken.items()]
+            return [SlotSet(name, value) for name, value in taken.slots.items()]
         if person is None:
             dispatcher.utter_message(text=replies.WHO_IS_SPEAKING)
             return []
@@ -258,7 +258,7 @@ class ActionAskCommandOrAnswer(PlannerAction):
 
     def keep(self, text: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, object]:
         code = plan_in_use(tracker)
-        return take_text(self.planner, code, text, tracker, dispatcher) if code else {}
+        return take_text(self.planner, code, text, tracker, dispatcher).slots if code else {}
 
 
 class ActionSaveAsAnswer(PlanAction):

@@ -84,9 +84,10 @@ class ValidateQuestionForm(UsesPlanner, FormValidationAction):
         position = self.planner.position(code)
         if position.current is not None and typed is not None:
             taken = take_text(self.planner, code, typed, tracker, dispatcher)
-            events += [SlotSet(name, value) for name, value in taken.items()]
-            revising = taken.get(slots.REVISING_ANSWER_ID, revising)
-            position = self.planner.position(code)  # another member may have moved the plan on
+            events += [SlotSet(name, value) for name, value in taken.slots.items()]
+            revising = taken.slots.get(slots.REVISING_ANSWER_ID, revising)
+            # As the answer left it; read again otherwise: another member may have moved the plan on.
+            position = taken.position or self.planner.position(code)
         question = position.current
         if question is None:  # nothing left to ask: the form ends, action_finish_plan speaks
             return events + [SlotSet(REQUESTED_SLOT, None)]
@@ -150,4 +151,4 @@ class ActionTakeAnswer(PlanAction):
     def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         text = tracker.latest_message.get("text") or ""
         taken = take_text(self.planner, code, text, tracker, dispatcher)
-        return [SlotSet(name, value) for name, value in taken.items()]
+        return [SlotSet(name, value) for name, value in taken.slots.items()]

@@ -16,6 +16,7 @@ import time
 from abc import ABCMeta, abstractmethod
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -26,7 +27,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import slots
 from bot import replies
 from bot.documents.exports import ExportedFiles
-from bot.plans.planner import AnswerRejected, NoOpenQuestion, Planner, PlanNotFound, PlanState
+from bot.plans.planner import AnswerRejected, NoOpenQuestion, Planner, PlanNotFound, PlanState, Position
 from bot.plans.views import AnswerView
 from bot.settings import Settings
 
@@ -200,17 +201,25 @@ def status_of(state: PlanState) -> str:
     return "open" if state.current else "finished"
 
 
+@dataclass(frozen=True)
+class Taken:
+    """What storing the committee's text did: the slots to set and, when a new answer was
+    stored, where the plan stood as it was committed (the question loop need not read it again)."""
+
+    slots: dict[str, Any]
+    position: Position | None = None
+
+
 def take_text(
     planner: Planner,
     code: str,
     text: str,
     tracker: Tracker,
     dispatcher: CollectingDispatcher,
-) -> dict[str, Any]:
+) -> Taken:
     """Store what the committee typed: as new wording of the answer being changed, or as a
     new answer to the current question (said to be kept for it when no question is open, the
-    discussion paused). Returns the slots to set. The answer is committed before this returns,
-    so before the bot replies."""
+    discussion paused). The answer is committed before this returns, so before the bot replies."""
     revising = tracker.get_slot(slots.REVISING_ANSWER_ID)
     try:
         if revising:
@@ -220,22 +229,25 @@ def take_text(
             for said in [revised or replies.answer_revised(answer), *replies.warnings(answer)]:
                 dispatcher.utter_message(text=said)
             # A rewording is not undone ("change my answer" again does that; the summary keeps both).
-            return {slots.REVISING_ANSWER_ID: None, slots.LAST_ANSWER_ID: float(answer.id), slots.LAST_ACT: None}
+            return Taken({slots.REVISING_ANSWER_ID: None, slots.LAST_ANSWER_ID: float(answer.id), slots.LAST_ACT: None})
         speaker = message_metadata(tracker).get("speaker") or tracker.get_slot(slots.SPEAKER)
         recorded = planner.record_answer(code, text, speaker)
     except AnswerRejected as rejection:
         dispatcher.utter_message(text=str(rejection))
-        return {}
+        return Taken({})
     except NoOpenQuestion:
         dispatcher.utter_message(text=replies.FINISHED)
-        return {}
+        return Taken({})
     say = replies.answer_saved if in_question(tracker) else replies.stray_answer_saved
     saved = say(recorded)
     if recorded.answer.choice is not None:
         saved = replies.choice_saved(planner.guide, recorded.question, recorded.answer)
     for said in [saved, *replies.warnings(recorded.answer)]:
         dispatcher.utter_message(text=said)
-    return {slots.LAST_ANSWER_ID: float(recorded.answer.id), slots.LAST_ACT: f"answer:{recorded.answer.id}"}
+    return Taken(
+        {slots.LAST_ANSWER_ID: float(recorded.answer.id), slots.LAST_ACT: f"answer:{recorded.answer.id}"},
+        Position(recorded.question, recorded.answers_on_question),
+    )
 
 
 def settle_pending(planner: Planner, tracker: Tracker, dispatcher: CollectingDispatcher) -> dict[str, Any]:
@@ -252,6 +264,6 @@ def settle_pending(planner: Planner, tracker: Tracker, dispatcher: CollectingDis
     if chosen == tracker.get_slot(slots.PENDING_COMMAND) or not code:
         return cleared
     try:
-        return {**take_text(planner, code, str(pending), tracker, dispatcher), **cleared}
+        return {**take_text(planner, code, str(pending), tracker, dispatcher).slots, **cleared}
     except PlanNotFound:
         return cleared  # the action that follows says so
