@@ -3,9 +3,10 @@
 The committee's answers often use the words of control phrases ("review", "explain",
 "go back", "skip arrests"). The classifier separates most of them, but an answer it takes
 for a command is not stored, which is worse than a command taken for an answer (that one
-is saved visibly and can be changed). So after the classifier, a message longer than a
-command ever is becomes the answer intent, and so does a message that opens with a speaker's
-name ("Sam Green: ..."): no command has that shape. A message taken for a question about the
+is saved visibly and can be changed). So a message longer than a command ever is is the
+answer intent without the classifier reading it (addons/command_classifier.py), and after the
+classifier, so is a message that opens with a speaker's name ("Sam Green: ..."): no command
+has that shape. A message taken for a question about the
 guidance must look like a question or a request ("...?", "what ...", "tell us ..."); otherwise
 it is an answer that happens to use the guidance's words.
 
@@ -24,6 +25,18 @@ from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, PREDICTED_CONFIDE
 from rasa.shared.nlu.training_data.message import Message
 
 from addons.components import RuleComponent
+
+# A command or a question is under 20 words; an answer of 20 words or more is never asked
+# about. Below that the classifier and the asking rule decide: commands said as people say them
+# run to 15 words ("can you produce the draft MOU and the summary for us"), and a limit of 8
+# turned a third of those written blind into answers.
+MAX_COMMAND_WORDS = 19
+
+
+def longer_than_a_command(text: str | None) -> bool:
+    """An answer, whatever its words: the classifier does not read it (addons/command_classifier.py)."""
+    return len((text or "").split()) > MAX_COMMAND_WORDS
+
 
 # One to five words before a colon, then the answer: "Ms. Ortiz: we agree".
 SPEAKER_PREFIX = re.compile(r"^\s*[^\s:?]+(?: [^\s:?]+){0,4}:\s*\S")
@@ -157,11 +170,6 @@ class LongMessageIsAnswer(RuleComponent):
     def get_default_config() -> dict[str, Any]:
         return {
             "answer_intent": "give_answer",
-            # A command or a question is under 20 words; an answer of 20 words or more is never
-            # asked about. Below that the classifier and the asking rule decide: commands said as
-            # people say them run to 15 words ("can you produce the draft MOU and the summary for
-            # us"), and a limit of 8 here turned a third of those written blind into answers.
-            "max_command_words": 19,
             # Intents whose messages may carry "Name: ..." (the speaker action stores those).
             "attributed_commands": ["set_speaker", "resume_plan", "start_plan"],
             "question_intents": ["faq", "out_of_scope"],
@@ -177,7 +185,7 @@ class LongMessageIsAnswer(RuleComponent):
             text = message.get(TEXT) or ""
             attributed = SPEAKER_PREFIX.match(text) and name not in self.config["attributed_commands"]
             statement = name in self.config["question_intents"] and not looks_like_a_question(text)
-            if attributed or statement or len(text.split()) > self.config["max_command_words"]:
+            if attributed or statement:
                 message.set(
                     INTENT,
                     {INTENT_NAME_KEY: answer, PREDICTED_CONFIDENCE_KEY: intent.get(PREDICTED_CONFIDENCE_KEY)},

@@ -45,6 +45,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from tokenizers import Tokenizer
 from typing_extensions import Self
 
+from addons.answer_guard import longer_than_a_command
 from addons.components import CodeInFingerprint
 
 MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
@@ -114,6 +115,15 @@ class SentenceEmbeddingFeaturizer(CodeInFingerprint, DenseFeaturizer, GraphCompo
         return cls(config, execution_context.node_name)
 
     def process(self, messages: list[Message]) -> list[Message]:
+        # A message longer than a command is an answer that the classifier does not read.
+        self.add_vectors([m for m in messages if not longer_than_a_command(m.get(TEXT))])
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        self.add_vectors(training_data.training_examples)
+        return training_data
+
+    def add_vectors(self, messages: list[Message]) -> None:
         for message in messages:
             tokens = message.get(TOKENS_NAMES[TEXT])
             if tokens:
@@ -123,8 +133,3 @@ class SentenceEmbeddingFeaturizer(CodeInFingerprint, DenseFeaturizer, GraphCompo
                 self.add_features_to_message(
                     sequence=None, sentence=vector[np.newaxis, :], attribute=TEXT, message=message
                 )
-        return messages
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        self.process(training_data.training_examples)
-        return training_data

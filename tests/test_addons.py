@@ -25,6 +25,7 @@ from rasa.shared.core.events import Event, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.shared.utils.common import all_subclasses
 
 import addons  # noqa: F401 - importing the package applies both changes, as in the Rasa server
@@ -249,12 +250,25 @@ def test_a_module_a_component_learns_with_is_part_of_its_cache_key(monkeypatch):
     assert calculate_fingerprint_key(CommandOrAnswer, config, {}) != key
 
 
-def featurized(text: str) -> Message:
+def featurized(text: str, training: bool = False) -> Message:
+    """The message as the classifier gets it: when the assistant parses it, or as a training example."""
     message = Message({TEXT: text})
     FirstWordsTokenizer(FirstWordsTokenizer.get_default_config()).process([message])
     config = {**SentenceEmbeddingFeaturizer.get_default_config(), "alias": "sentence"}
-    SentenceEmbeddingFeaturizer(config, "sentence").process([message])
+    featurizer = SentenceEmbeddingFeaturizer(config, "sentence")
+    if training:
+        featurizer.process_training_data(TrainingData([message]))
+    else:
+        featurizer.process([message])
     return message
+
+
+def test_a_message_longer_than_a_command_gets_no_vector_but_a_training_answer_does():
+    """The classifier does not read a message of 20 words or more (addons/command_classifier.py),
+    so the encoder's 10 ms are not spent on it; in training, every example is encoded."""
+    long = " ".join(["the officer walks the halls"] * 4)
+    assert featurized(long).get_dense_features(TEXT) == (None, None)
+    assert featurized(long, training=True).get_dense_features(TEXT)[1].features.shape == (1, 384)
 
 
 def test_the_sentence_vector_places_a_command_near_its_meaning():
@@ -271,10 +285,10 @@ def test_the_sentence_vector_places_a_command_near_its_meaning():
 
 
 def test_only_the_words_the_classifiers_read_are_encoded():
-    """A 400-word answer costs the encoder what its first 24 words do (addons/first_words.py)."""
+    """A 400-word training answer costs the encoder what its first 24 words do (addons/first_words.py)."""
     opening = " ".join(f"word{n}" for n in range(24))
-    long_vector = featurized(opening + " and then much more" * 100).get_dense_features(TEXT)[1]
-    short_vector = featurized(opening).get_dense_features(TEXT)[1]
+    long_vector = featurized(opening + " and then much more" * 100, training=True).get_dense_features(TEXT)[1]
+    short_vector = featurized(opening, training=True).get_dense_features(TEXT)[1]
     assert long_vector is not None and short_vector is not None
     assert (long_vector.features == short_vector.features).all()
 
