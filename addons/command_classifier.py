@@ -32,8 +32,11 @@ class CommandClassifier(DIETClassifier):
         return {**DIETClassifier.get_default_config(), "answer_intent": "give_answer"}
 
     def process(self, messages: list[Message]) -> list[Message]:
+        short = []
         for message in messages:
             if longer_than_a_command(message.get(TEXT)):
                 decide(message, self.component_config["answer_intent"], 1.0)
-        super().process([m for m in messages if not longer_than_a_command(m.get(TEXT))])
+            else:
+                short.append(message)
+        super().process(short)
         return messages
