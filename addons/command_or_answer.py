@@ -15,7 +15,11 @@ and nothing is stored or done until it knows. Each command's own words, not all 
 together: with every new way of saying any command, the shared vocabulary grew until answers
 slipped through ("Pause enforcement during exams." has no word that *some* command lacks). People
 named in passing do not count: a facilitator relays members ("Dr. Kim wants to skip this one"),
-and a name says nothing about what is asked (bot/plans/members.py `without_people`). The
+and a name says nothing about what is asked (bot/plans/members.py `without_people`). Nor do words
+of another command that no answer in the training data uses ("jump to 8.1", "hey bot", "the
+committee agrees with your version of the training article"): they are talk to the assistant,
+not something an answer would say (on the held-out commands, 13 fewer were asked about, and no
+held-out answer more was acted on). The
 classifier's confidence alone is no help here: it gave "Next year's budget covers it." 0.99 for
 next_question. But a sentence of two content words or more that the classifier takes for a
 command without being sure (below `unsure_below`) is asked about too, even in its command's
@@ -111,6 +115,7 @@ class CommandOrAnswer(LearnedComponent):
         super().__init__(config, model_storage, resource)
         self.commands = set(config["commands"])
         self.words: dict[str, set[str]] = {}
+        self.talk: set[str] = set()
         # The words of every clause's and article's title: a command naming one by them says
         # nothing beyond itself. Read from the guide when the model loads, so a new question
         # needs no training for its clause to be named.
@@ -120,13 +125,22 @@ class CommandOrAnswer(LearnedComponent):
 
     def train(self, training_data: TrainingData) -> Resource:
         words: dict[str, set[str]] = {command: set() for command in self.commands}
+        answers: set[str] = set()
         for example in training_data.intent_examples:
+            said = content_words(example.get(TEXT) or "")
             if example.get(INTENT) in self.commands:
-                words[example.get(INTENT)] |= content_words(example.get(TEXT) or "")
-        return self.store({command: sorted(found) for command, found in sorted(words.items())})
+                words[example.get(INTENT)] |= said
+            elif example.get(INTENT) == self.config["answer_intent"]:
+                answers |= said
+        talk = set().union(*words.values()) - answers
+        return self.store(
+            {"commands": {command: sorted(found) for command, found in sorted(words.items())}, "talk": sorted(talk)}
+        )
 
     def setup(self, learned: Any) -> None:
-        self.words = {command: set(found) for command, found in learned.items()}
+        self.words = {command: set(found) for command, found in learned["commands"].items()}
+        # Words some command uses and no answer does: they never make a command read as an answer.
+        self.talk = set(learned["talk"])
 
     def reads_as_answer(self, message: Message, command: str, confidence: float) -> bool:
         """Whether a message taken for `command` may be an answer instead."""
@@ -140,7 +154,7 @@ class CommandOrAnswer(LearnedComponent):
         answer_next = len(ranking) > 1 and ranking[1].get(INTENT_NAME_KEY) == self.config["answer_intent"]
         if len(said) >= 2 and confidence < self.config["unsure_below"]:
             return True
-        beyond = said - self.words.get(command, set())
+        beyond = said - self.words.get(command, set()) - self.talk
         alone = beyond == said and confidence < self.config["sure_above"]  # nothing of the command's own
         return len(beyond) >= 2 or (len(beyond) == 1 and (answer_next or alone))
 

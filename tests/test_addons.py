@@ -341,7 +341,7 @@ def test_a_command_with_words_of_its_own_is_asked_about_and_a_question_goes_to_t
     is a question for the guidance, unless it is a request to the assistant ("could you ...")."""
     config = {**CommandOrAnswer.get_default_config(), "commands": ["next_question"]}
     component = CommandOrAnswer(config, LocalModelStorage(tmp_path), Resource("command_or_answer"))
-    component.setup({"next_question": ["later", "move", "next", "question", "revisit"]})
+    component.setup({"commands": {"next_question": ["later", "move", "next", "question", "revisit"]}, "talk": []})
 
     def taken(text: str, confidence: float = 0.9) -> tuple[str, list[str]]:
         intent = {"name": "next_question", "confidence": confidence}
@@ -364,12 +364,41 @@ def test_a_command_with_words_of_its_own_is_asked_about_and_a_question_goes_to_t
     assert taken("next", confidence=0.55) == ("next_question", [])
 
 
+def test_another_commands_words_that_no_answer_uses_are_talk_not_an_answer(tmp_path):
+    """Learned in training and read back from the model: "jump" is go_to_gap's word and no
+    answer's, so "jump to the next question" is the command; "missing" and "students" are an
+    answer's words, so "Next: missing students." is asked about."""
+    config = {**CommandOrAnswer.get_default_config(), "commands": ["next_question", "go_to_gap"]}
+    storage, resource = LocalModelStorage(tmp_path), Resource("command_or_answer")
+    examples = [
+        ("next question", "next_question"),
+        ("move on", "next_question"),
+        ("jump to a missing one", "go_to_gap"),
+        ("Missing students are reported to the office.", "give_answer"),
+    ]
+    training = TrainingData([Message({TEXT: text, INTENT: intent}) for text, intent in examples])
+    CommandOrAnswer(config, storage, resource).train(training)
+    component = CommandOrAnswer.load(config, storage, resource, None)  # type: ignore[arg-type]
+    assert component.talk == {"jump", "question"}  # "next" and "move" are stop words
+
+    def taken(text: str) -> str:
+        intent = {"name": "next_question", "confidence": 0.8}
+        message = Message({TEXT: text, INTENT: intent, INTENT_RANKING_KEY: [intent]})
+        component.process([message])
+        return message.get(INTENT)["name"]
+
+    assert taken("jump to the next question") == "next_question"
+    assert taken("Next: missing students.") == "command_or_answer"
+
+
 def test_a_clause_named_by_its_title_is_the_commands_own_words(tmp_path):
     """A command naming a clause ("show the clause on notice to parents"): a title's words say
     which clause, not that the message is an answer; with "next question" they are an answer's."""
     config = {**CommandOrAnswer.get_default_config(), "commands": ["show_clause", "next_question"]}
     component = CommandOrAnswer(config, LocalModelStorage(tmp_path), Resource("command_or_answer"))
-    component.setup({"show_clause": ["clause", "read", "show"], "next_question": ["move", "next", "question"]})
+    component.setup(
+        {"commands": {"show_clause": ["clause", "read", "show"], "next_question": ["move", "next", "question"]}, "talk": []}
+    )
 
     def taken(text: str, command: str) -> str:
         intent = {"name": command, "confidence": 0.9}
