@@ -396,9 +396,8 @@ def test_a_clause_named_by_its_title_is_the_commands_own_words(tmp_path):
     which clause, not that the message is an answer; with "next question" they are an answer's."""
     config = {**CommandOrAnswer.get_default_config(), "commands": ["show_clause", "next_question"]}
     component = CommandOrAnswer(config, LocalModelStorage(tmp_path), Resource("command_or_answer"))
-    component.setup(
-        {"commands": {"show_clause": ["clause", "read", "show"], "next_question": ["move", "next", "question"]}, "talk": []}
-    )
+    words = {"show_clause": ["clause", "read", "show"], "next_question": ["move", "next", "question"]}
+    component.setup({"commands": words, "talk": []})
 
     def taken(text: str, command: str) -> str:
         intent = {"name": command, "confidence": 0.9}
