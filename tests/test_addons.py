@@ -362,6 +362,9 @@ def test_a_command_with_words_of_its_own_is_asked_about_and_a_question_goes_to_t
     assert taken("We'll revisit later.", confidence=0.55) == ("command_or_answer", ["next_question"])
     assert taken("We'll revisit later.", confidence=0.65) == ("next_question", [])
     assert taken("next", confidence=0.55) == ("next_question", [])
+    # In its own words, one the fallback would take is asked about, unless hardly a guess.
+    assert taken("next question", confidence=0.45) == ("command_or_answer", ["next_question"])
+    assert taken("next question", confidence=0.25) == ("next_question", [])
 
 
 def test_another_commands_words_that_no_answer_uses_are_talk_not_an_answer(tmp_path):
