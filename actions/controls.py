@@ -147,14 +147,20 @@ class ActionChangeAnswer(PlanAction):
         return [SlotSet(slots.REVISING_ANSWER_ID, float(answer.id))]
 
 
+def keep_unchanged(dispatcher: CollectingDispatcher) -> list[EventType]:
+    """The answer being changed stays as it was: "cancel", or "keep it as it is" said instead of
+    a new wording."""
+    dispatcher.utter_message(text=replies.KEPT_AS_IT_WAS)
+    return [SlotSet(slots.REVISING_ANSWER_ID, None)]
+
+
 class ActionCancelChange(PlannerAction):
     def name(self) -> str:
         return "action_cancel_change"
 
     def act(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         if tracker.get_slot(slots.REVISING_ANSWER_ID):
-            dispatcher.utter_message(text=replies.KEPT_AS_IT_WAS)
-            return [SlotSet(slots.REVISING_ANSWER_ID, None)]
+            return keep_unchanged(dispatcher)
         dispatcher.utter_message(text=replies.NOTHING_TO_CANCEL)
         return []
 

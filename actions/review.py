@@ -8,6 +8,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import slots
+from actions.controls import keep_unchanged
 from actions.runtime import PlanAction, last_answer, status_of
 from bot import replies
 from bot.plans.planner import AnswerRejected
@@ -52,6 +53,10 @@ class ActionKeepAnswer(PlanAction):
         return "action_keep_answer"
 
     def with_plan(self, code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        if tracker.get_slot(slots.REVISING_ANSWER_ID):
+            # Said where a new wording was awaited, "keep it as it is" keeps the answer unchanged;
+            # as the new wording it would have replaced the answer with those words.
+            return keep_unchanged(dispatcher)
         answer = last_answer(self.planner, code, tracker)
         if answer is None:
             dispatcher.utter_message(text=replies.NOTHING_TO_KEEP)

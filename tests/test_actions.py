@@ -413,6 +413,17 @@ def test_keeping_a_flagged_answer_resolves_it(planner, code):
     assert messages == [replies.answer_kept(kept)] and events == []
 
 
+def test_keep_it_as_it_is_while_an_answer_is_being_changed_keeps_it_unchanged(planner, code):
+    """ "Keep it as it is" where the new wording was awaited ends the change, as "cancel" does;
+    the answer is neither reworded nor marked as kept against a warning."""
+    answer = planner.record_answer(code, "Deputies will give detentions to late students.").answer
+    slots_ = {"plan_code": code, "last_answer_id": float(answer.id), "revising_answer_id": float(answer.id)}
+    messages, events = run(ActionKeepAnswer(planner), tracker(slots_, text="keep it as it is", intent="keep_answer"))
+    assert messages == [replies.KEPT_AS_IT_WAS] and events == [SlotSet("revising_answer_id", None)]
+    after = planner.snapshot(code).answers[-1]
+    assert after.text == answer.text and after.discipline_unresolved
+
+
 def test_the_review_lists_the_gaps_and_going_there_opens_the_first(planner, code):
     messages, events = run(ActionCheckPlan(planner), tracker({"plan_code": code}))
     review = planner.review(code)

@@ -180,7 +180,7 @@ def test_a_low_confidence_answer_mid_question_is_kept_not_swallowed_by_fallback(
     assert assistant.planner.snapshot(code).answers[-1].text == text
 
 
-def test_after_change_my_answer_any_wording_but_cancel_is_the_new_wording(assistant):
+def test_after_change_my_answer_any_wording_but_cancel_or_keep_is_the_new_wording(assistant):
     chat = assistant.conversation("reword")
     code = start_plan(chat)
     chat.say("Ms. Ortiz: We want trust first.")
@@ -204,6 +204,15 @@ def test_after_change_my_answer_any_wording_but_cancel_is_the_new_wording(assist
         assert "Changed." in chat.say(wording)
     assert "Type the new wording now" in chat.say("change my answer")
     assert "Kept the answer as it was." in chat.say("cancel")
+    # "Keep it as it is" instead of a new wording keeps the answer too, not those words.
+    keeping = [
+        c
+        for c in ("keep it as it is", "keep it", "keep it as written")
+        if assistant.parse(c)["intent"]["name"] == "keep_answer"
+    ]
+    assert keeping, "no candidate parses as keep_answer any more: pick new ones"
+    assert "Type the new wording now" in chat.say("change my answer")
+    assert "Kept the answer as it was." in chat.say(keeping[0])
     answers = assistant.planner.snapshot(code).answers
     assert [a.text for a in answers] == [rewordings[-1]]
     assert [r.text for r in answers[0].revisions] == ["We want trust first.", *rewordings]
