@@ -17,7 +17,9 @@ server, a fresh SQLite database and exports folder in a temporary folder) and me
 5. measures 1, 2 and 4 again for the starter bot made by `rasa init --no-prompt` in a temporary
    folder (trained there with its default config), with its own example messages, so that
    every figure is also shown as a ratio to the starter bot's;
-6. other committees' latency while one committee exports a large plan through the chat.
+6. other committees' latency while one committee exports a large plan through the chat;
+7. measure 1 with one committee again, with both bots up and their meetings taking turns, so
+   that the machine's drift over minutes falls on both alike.
 
 The Markdown table goes to stdout, the same figures (and more detail) to the JSON file, and
 progress to stderr. --smoke runs a small version (a few minutes) that proves the script works.
@@ -415,6 +417,13 @@ def latency_phase(
     progress.begin(f"{bot.name}: latency, {n} committee{'s' if n > 1 else ''} at once{times}", rounds * n * count)
     wall = sum(run_together(bot, group, count, progress) for group in groups)
     committees = [c for group in groups for c in group]
+    result = pooled(committees, n, rounds, wall)
+    progress.end(f"p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms, {result['errors']} errors")
+    return result, committees
+
+
+def pooled(committees: list[Committee], n: int, rounds: int, wall: float) -> dict:
+    """The latency figures of `rounds` rounds of `n` committees at once, their turns pooled."""
     turns = [t for c in committees for t in c.turns]
     result = {
         "committees": n,
@@ -428,8 +437,29 @@ def latency_phase(
     result["p50_ms_by_kind"] = {
         k: rounded(percentile([t.ms for t in turns if t.kind == k and not t.error], 50)) for k in kinds
     }
-    progress.end(f"p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms, {result['errors']} errors")
-    return result, committees
+    return result
+
+
+def taking_turns(
+    bots: dict[str, tuple[Bot, Callable[[int, str], Committee]]], count: int, rounds: int, progress: Progress
+) -> dict[str, tuple[dict, list[Committee]]]:
+    """One committee at a time, each bot's meetings taking turns with the others', with every bot
+    up: the machine's speed drifts by 10-20% over minutes, and taking turns puts the drift on
+    each bot alike instead of on whichever was measured in the slower minutes. Who goes first
+    alternates from round to round."""
+    names = list(bots)
+    progress.begin(f"{' and '.join(names)} taking turns: one committee, {rounds} rounds", len(names) * rounds * count)
+    committees: dict[str, list[Committee]] = {name: [] for name in names}
+    walls = dict.fromkeys(names, 0.0)
+    for r in range(rounds):
+        for name in names if r % 2 == 0 else names[::-1]:
+            bot, make = bots[name]
+            committee = make(r, "paired")
+            walls[name] += run_together(bot, [committee], count, progress)
+            committees[name].append(committee)
+    results = {name: (pooled(committees[name], 1, rounds, walls[name]), committees[name]) for name in names}
+    progress.end(", ".join(f"{name} p50 {result['p50_ms']} ms" for name, (result, _) in results.items()))
+    return results
 
 
 def growth_phase(bot: Bot, committee: Committee, sizes: Sizes, progress: Progress) -> dict:
@@ -665,14 +695,18 @@ def lost_answers(planner, committees: list[Committee]) -> dict:
     }
 
 
+def planner_store(work: Path) -> tuple[str, Path]:
+    """The run's plans database and exports folder."""
+    return f"sqlite:///{work / 'plans.db'}", work / "exports"
+
+
 def run_planner(
     sizes: Sizes, work: Path, model: Path, progress: Progress, rng: random.Random
 ) -> tuple[dict, dict, dict]:
     from bot.plans.planner import Planner
     from bot.settings import Settings
 
-    database_url = f"sqlite:///{work / 'plans.db'}"
-    exports_dir = work / "exports"
+    database_url, exports_dir = planner_store(work)
     planner = Planner.from_settings(Settings(database_url=database_url, exports_dir=exports_dir))
     questions = len(planner.guide.questions)
 
@@ -756,10 +790,15 @@ def make_starter(folder: Path, work: Path, env: dict, progress: Progress) -> flo
     return trained_s
 
 
-def run_starter(sizes: Sizes, work: Path, progress: Progress, rng: random.Random) -> dict:
-    folder = work / "starter"
+def starter_env() -> dict:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env["RASA_TELEMETRY_ENABLED"] = "false"
+    return env
+
+
+def run_starter(sizes: Sizes, work: Path, progress: Progress, rng: random.Random) -> dict:
+    folder = work / "starter"
+    env = starter_env()
     cache = starter_cache()
     if list(cache.glob("models/*.tar.gz")):
         progress.begin(f"starter bot: the one `rasa init` made and trained before ({cache.relative_to(ROOT)})")
@@ -805,6 +844,66 @@ def run_starter(sizes: Sizes, work: Path, progress: Progress, rng: random.Random
     return result
 
 
+# --- both bots up, one committee each, taking turns ------------------------------------------
+
+
+def paired_single(sizes: Sizes, work: Path, model: Path, progress: Progress, rng: random.Random) -> dict:
+    """The one-committee figure again, with both bots up and their meetings taking turns
+    (`taking_turns`): run after `run_planner` and `run_starter`, it reuses the planner's database
+    and the starter bot they left in `work`."""
+    from bot.plans.planner import Planner
+    from bot.settings import Settings
+
+    database_url, exports_dir = planner_store(work)
+    planner = Planner.from_settings(Settings(database_url=database_url, exports_dir=exports_dir))
+    questions = len(planner.guide.questions)
+    folder = work / "starter"
+    examples = talk.starter_examples(folder / "data" / "nlu.yml")
+    starter_model = sorted(folder.glob("models/*.tar.gz"))[-1]
+    bots = [
+        Bot("planner-paired", model, work, server_env(database_url, exports_dir), ROOT, meeting_page=True),
+        Bot("starter-paired", starter_model, work, starter_env(), folder, meeting_page=False),
+    ]
+    started: list[Bot] = []
+    try:
+        # One after the other: each Rasa server reads the configuration written for it as it starts.
+        for bot in bots:
+            progress.begin(f"{bot.name}: starting the Rasa server and the action server")
+            bot.start()
+            started.append(bot)
+            progress.end()
+        faq = faq_questions(bots[0])
+
+        def planner_meeting(i: int, tag: str) -> Committee:
+            return planner_committee(i, random.Random(rng.random()), questions, faq, tag)
+
+        def starter_meeting(i: int, tag: str) -> Committee:
+            return starter_committee(i, random.Random(rng.random()), examples, tag)
+
+        warm = planner_meeting(0, "paired-warmup")
+        warm_up(bots[0], warm, 4 + sizes.warmup_turns, progress)
+        warm_up(bots[1], starter_meeting(0, "paired-warmup"), 4 + sizes.warmup_turns, progress)
+        results = taking_turns(
+            {"planner": (bots[0], planner_meeting), "starter": (bots[1], starter_meeting)},
+            4 + sizes.turns_after_setup,
+            sizes.single_rounds,
+            progress,
+        )
+    finally:
+        for bot in started:
+            bot.stop()
+    return {
+        "planner": results["planner"][0],
+        "starter": results["starter"][0],
+        "answers": lost_answers(planner, [warm, *results["planner"][1]]),
+    }
+
+
+def merged_answers(first: dict, second: dict) -> dict:
+    """Two phases' `lost_answers`, as one."""
+    return {key: first[key] + second[key] for key in first}
+
+
 # --- the report ----------------------------------------------------------------------------
 
 
@@ -812,11 +911,13 @@ def ratio(planner: float | None, starter: float | None) -> float | None:
     return round(planner / starter, 2) if planner is not None and starter else None
 
 
-def ratios(planner: dict, starter: dict, sizes: Sizes) -> dict:
+def ratios(planner: dict, starter: dict, paired: dict, sizes: Sizes) -> dict:
     found = {}
     for n in sizes.committees:
         for q in ("p50_ms", "p95_ms"):
             found[f"latency_{n}_{q}"] = ratio(planner["latency"][str(n)][q], starter["latency"][str(n)][q])
+    for q in ("p50_ms", "p95_ms"):
+        found[f"latency_1_taking_turns_{q}"] = ratio(paired["planner"][q], paired["starter"][q])
     found["growth_ratio"] = ratio(planner["growth"]["ratio"], starter["growth"]["ratio"])
     for key in ("rasa_peak_rss_mb", "action_server_peak_rss_mb"):
         found[key] = ratio(planner["memory"][key], starter["memory"][key])
@@ -844,6 +945,11 @@ def table(report: dict) -> str:
         row(f"Per-turn p50, {who} (ms)", fmt(pl["p50_ms"]), fmt(st["p50_ms"]), r[f"latency_{n}_p50_ms"])
         row(f"Per-turn p95, {who} (ms)", fmt(pl["p95_ms"]), fmt(st["p95_ms"]), r[f"latency_{n}_p95_ms"])
         row(f"Errors / turns, {who}", f"{pl['errors']} / {pl['turns']}", f"{st['errors']} / {st['turns']}")
+    pl, st = report["paired_single"]["planner"], report["paired_single"]["starter"]
+    who = "1 committee, both bots up, taking turns"
+    row(f"Per-turn p50, {who} (ms)", fmt(pl["p50_ms"]), fmt(st["p50_ms"]), r["latency_1_taking_turns_p50_ms"])
+    row(f"Per-turn p95, {who} (ms)", fmt(pl["p95_ms"]), fmt(st["p95_ms"]), r["latency_1_taking_turns_p95_ms"])
+    row(f"Errors / turns, {who}", f"{pl['errors']} / {pl['turns']}", f"{st['errors']} / {st['turns']}")
     pg, sg = p["growth"], s["growth"]
     row(
         f"Growth: median of {pg['last_window']} ÷ median of {pg['first_window']}",
@@ -940,6 +1046,9 @@ def main(argv: list[str] | None = None) -> int:
         }
         planner, compiled, contention = run_planner(sizes, work, model, progress, rng)
         starter = run_starter(sizes, work, progress, rng)
+        paired = paired_single(sizes, work, model, progress, rng)
+        # Every answer any phase sent counts in the one figure of answers lost.
+        planner["answers"] = merged_answers(planner["answers"], paired.pop("answers"))
     finally:
         logs = args.out.resolve().parent / "bench-logs"
         logs.mkdir(parents=True, exist_ok=True)
@@ -960,10 +1069,11 @@ def main(argv: list[str] | None = None) -> int:
         "model": model_info,  # the copy this run used
         "sizes": {**sizes.__dict__, "committees": list(sizes.committees)},
         "bots": {"planner": planner, "starter": starter},
+        "paired_single": paired,
         "compile": compiled,
         "export_contention": contention,
     }
-    report["ratios"] = ratios(planner, starter, sizes)
+    report["ratios"] = ratios(planner, starter, paired, sizes)
     report["lost_answers"] = planner["answers"]["lost"]
     report["table"] = table(report)
     args.out.parent.mkdir(parents=True, exist_ok=True)
