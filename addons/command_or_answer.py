@@ -152,7 +152,13 @@ class CommandOrAnswer(LearnedComponent):
     def setup(self, learned: Any) -> None:
         self.words = {command: set(found) for command, found in learned["commands"].items()}
         # Words some command uses and no answer does: they never make a command read as an answer.
-        self.talk = set(learned["talk"])
+        # A clause's or article's title words are not among them: they are a command's own only
+        # where the message names a part ("timelines" is a command's word and a title's).
+        self.talk = {word for word in learned["talk"] if not self.names_a_title(word)}
+
+    def names_a_title(self, word: str) -> bool:
+        found = subject_words(word)
+        return bool(found) and found <= self.part_words
 
     def reads_as_answer(self, message: Message, command: str, confidence: float) -> bool:
         """Whether a message taken for `command` may be an answer instead."""

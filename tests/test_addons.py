@@ -370,19 +370,23 @@ def test_a_command_with_words_of_its_own_is_asked_about_and_a_question_goes_to_t
 def test_another_commands_words_that_no_answer_uses_are_talk_not_an_answer(tmp_path):
     """Learned in training and read back from the model: "jump" is go_to_gap's word and no
     answer's, so "jump to the next question" is the command; "missing" and "students" are an
-    answer's words, so "Next: missing students." is asked about."""
+    answer's words, so "Next: missing students." is asked about, and so is "Next: timelines.",
+    whose only word is a clause title's."""
     config = {**CommandOrAnswer.get_default_config(), "commands": ["next_question", "go_to_gap"]}
     storage, resource = LocalModelStorage(tmp_path), Resource("command_or_answer")
     examples = [
         ("next question", "next_question"),
         ("move on", "next_question"),
         ("jump to a missing one", "go_to_gap"),
+        ("take us to the gap on timelines", "go_to_gap"),
         ("Missing students are reported to the office.", "give_answer"),
     ]
     training = TrainingData([Message({TEXT: text, INTENT: intent}) for text, intent in examples])
     CommandOrAnswer(config, storage, resource).train(training)
     component = CommandOrAnswer.load(config, storage, resource, None)  # type: ignore[arg-type]
-    assert component.talk == {"jump", "question"}  # "next" and "move" are stop words
+    # "next" and "move" are stop words; "timelines", "question" and "take" are words of clause
+    # titles, a command's own only where a part is named.
+    assert component.talk == {"jump", "gap"}
 
     def taken(text: str) -> str:
         intent = {"name": "next_question", "confidence": 0.8}
@@ -392,6 +396,7 @@ def test_another_commands_words_that_no_answer_uses_are_talk_not_an_answer(tmp_p
 
     assert taken("jump to the next question") == "next_question"
     assert taken("Next: missing students.") == "command_or_answer"
+    assert taken("Next: timelines.") == "command_or_answer"
 
 
 def test_a_clause_named_by_its_title_is_the_commands_own_words(tmp_path):
