@@ -160,15 +160,11 @@ class CommandOrAnswer(LearnedComponent):
         found = subject_words(word)
         return bool(found) and found <= self.part_words
 
-    def reads_as_answer(self, message: Message, command: str, confidence: float) -> bool:
+    def reads_as_answer(self, text: str, command: str, confidence: float, ranking: list[dict[str, Any]]) -> bool:
         """Whether a message taken for `command` may be an answer instead."""
-        text = message.get(TEXT) or ""
-        if find_code(text) is not None:  # a plan code: its shape decided (addons/resume_by_code.py)
-            return False
         said = content_words(text)
         if command in self.config["naming_parts"] and NAMES_A_PART.search(text):
             said = {word for word in said if not subject_words(word) <= self.part_words}
-        ranking = message.get(INTENT_RANKING_KEY) or []
         answer_next = len(ranking) > 1 and ranking[1].get(INTENT_NAME_KEY) == self.config["answer_intent"]
         if len(said) >= 2 and confidence < self.config["unsure_below"]:
             return True
@@ -176,10 +172,9 @@ class CommandOrAnswer(LearnedComponent):
         alone = beyond == said and confidence < self.config["sure_above"]  # nothing of the command's own
         return len(beyond) >= 2 or (len(beyond) == 1 and (answer_next or alone))
 
-    def falls_back(self, message: Message, confidence: float) -> bool:
+    def falls_back(self, confidence: float, ranking: list[dict[str, Any]]) -> bool:
         """Whether the fallback would take a command the classifier gave `confidence`, though it is
         sure enough of it (`ask_from`) that the committee may have meant it."""
-        ranking = message.get(INTENT_RANKING_KEY) or []
         second = float(ranking[1].get(PREDICTED_CONFIDENCE_KEY) or 0.0) if len(ranking) > 1 else 0.0
         below = confidence < float(self.config["fallback_below"])
         close = confidence - second < float(self.config["fallback_margin"])
@@ -188,18 +183,23 @@ class CommandOrAnswer(LearnedComponent):
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             intent = message.get(INTENT) or {}
-            name, confidence = intent.get(INTENT_NAME_KEY), intent.get(PREDICTED_CONFIDENCE_KEY)
+            name, confidence = intent.get(INTENT_NAME_KEY), float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
+            text = message.get(TEXT) or ""
             if not isinstance(name, str) or name not in self.commands:
                 continue
-            if not self.reads_as_answer(message, name, confidence or 0.0):
-                if self.falls_back(message, confidence or 0.0):
-                    # Decided by this rule, so the fallback leaves it (as the other rules' decisions).
-                    self.ask(message, name, 1.0)
+            if find_code(text) is not None:  # a plan code: its shape decided (addons/resume_by_code.py)
                 continue
-            if asks_the_guidance(message.get(TEXT) or ""):
-                decide(message, self.config["question_intent"], confidence)
-                continue
-            self.ask(message, name, confidence)
+            ranking = message.get(INTENT_RANKING_KEY) or []
+            if self.reads_as_answer(text, name, confidence, ranking):
+                if asks_the_guidance(text):
+                    decide(message, self.config["question_intent"], confidence)
+                else:
+                    self.ask(message, name, confidence)
+            elif self.falls_back(confidence, ranking):
+                # In the command's own words, even put as a question ("next question?"), it is more
+                # likely the command than a question for the guidance. Decided by this rule, so the
+                # fallback leaves it (as the other rules' decisions).
+                self.ask(message, name, 1.0)
         return messages
 
     def ask(self, message: Message, command: str, confidence: float | None) -> None:

@@ -365,6 +365,24 @@ def test_a_command_with_words_of_its_own_is_asked_about_and_a_question_goes_to_t
     # In its own words, one the fallback would take is asked about, unless hardly a guess.
     assert taken("next question", confidence=0.45) == ("command_or_answer", ["next_question"])
     assert taken("next question", confidence=0.25) == ("next_question", [])
+    # In its own words and put as a question, it is still more likely the command.
+    assert taken("next question?", confidence=0.45) == ("command_or_answer", ["next_question"])
+
+
+def test_the_asking_rule_knows_when_the_fallback_takes_a_message():
+    """CommandOrAnswer asks about a command the fallback would take: its two numbers must be the
+    FallbackClassifier's in config.yml, or it would ask about commands that act, or let fall back
+    commands it means to ask about."""
+    pipeline = yaml.safe_load((ROOT / "config.yml").read_text())["pipeline"]
+    asking = {
+        **CommandOrAnswer.get_default_config(),
+        **next(c for c in pipeline if c["name"].endswith(".CommandOrAnswer")),
+    }
+    fallback = next(c for c in pipeline if c["name"] == "FallbackClassifier")
+    assert (asking["fallback_below"], asking["fallback_margin"]) == (
+        fallback["threshold"],
+        fallback["ambiguity_threshold"],
+    )
 
 
 def test_another_commands_words_that_no_answer_uses_are_talk_not_an_answer(tmp_path):

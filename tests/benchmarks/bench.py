@@ -348,16 +348,34 @@ class Committee:
                 after_setup()
 
 
-def planner_committee(index: int, rng: random.Random, questions: int, faq: list[str], tag: str) -> Committee:
-    def script() -> Iterator[talk.Say]:
-        yield from talk.setup_turns(index)
-        yield from talk.committee_turns(rng, questions, faq)
-
-    return Committee(f"{tag}-{index}-{secrets.token_hex(3)}", script())
+MakeCommittee = Callable[[int, str], Committee]
 
 
-def starter_committee(index: int, rng: random.Random, examples: dict, tag: str) -> Committee:
-    return Committee(f"{tag}-{index}-{secrets.token_hex(3)}", talk.starter_turns(rng, examples))
+def planner_meetings(rng: random.Random, questions: int, faq: list[str]) -> MakeCommittee:
+    """Makes planner committees (a number and a tag name each), each with its own random stream
+    drawn from `rng`."""
+
+    def make(index: int, tag: str) -> Committee:
+        own = random.Random(rng.random())
+
+        def script() -> Iterator[talk.Say]:
+            yield from talk.setup_turns(index)
+            yield from talk.committee_turns(own, questions, faq)
+
+        return Committee(f"{tag}-{index}-{secrets.token_hex(3)}", script())
+
+    return make
+
+
+def starter_meetings(rng: random.Random, examples: dict) -> MakeCommittee:
+    """Makes starter-bot committees, as `planner_meetings` does planner ones."""
+
+    def make(index: int, tag: str) -> Committee:
+        return Committee(
+            f"{tag}-{index}-{secrets.token_hex(3)}", talk.starter_turns(random.Random(rng.random()), examples)
+        )
+
+    return make
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -409,7 +427,7 @@ def run_together(bot: Bot, committees: list[Committee], count: int, progress: Pr
 
 
 def latency_phase(
-    bot: Bot, make: Callable[[int, str], Committee], n: int, count: int, progress: Progress, rounds: int = 1
+    bot: Bot, make: MakeCommittee, n: int, count: int, progress: Progress, rounds: int = 1
 ) -> tuple[dict, list[Committee]]:
     """`n` committees at once, `rounds` times in a row (new committees each round), pooled."""
     groups = [[make(r * n + i, f"load{n}") for i in range(n)] for r in range(rounds)]
@@ -441,7 +459,7 @@ def pooled(committees: list[Committee], n: int, rounds: int, wall: float) -> dic
 
 
 def taking_turns(
-    bots: dict[str, tuple[Bot, Callable[[int, str], Committee]]], count: int, rounds: int, progress: Progress
+    bots: dict[str, tuple[Bot, MakeCommittee]], count: int, rounds: int, progress: Progress
 ) -> dict[str, tuple[dict, list[Committee]]]:
     """One committee at a time, each bot's meetings taking turns with the others', with every bot
     up: the machine's speed drifts by 10-20% over minutes, and taking turns puts the drift on
@@ -578,7 +596,7 @@ def compile_phase(planner, code: str, sizes: Sizes, progress: Progress) -> dict:
 
 
 def export_phase(
-    bot: Bot, code: str, make: Callable[[int, str], Committee], sizes: Sizes, progress: Progress
+    bot: Bot, code: str, make: MakeCommittee, sizes: Sizes, progress: Progress
 ) -> tuple[dict, list[Committee]]:
     """Measure 6: committees talk while another committee exports the big plan through the chat."""
     n = sizes.export_committees
@@ -729,10 +747,7 @@ def run_planner(
             if faq
             else "planner: the model has no FAQ intent yet; committees ask none"
         )
-
-        def make(i: int, tag: str) -> Committee:
-            return planner_committee(i, random.Random(rng.random()), questions, faq, tag)
-
+        make = planner_meetings(rng, questions, faq)
         warm = make(0, "warmup")
         warm_up(bot, warm, 4 + sizes.warmup_turns, progress)
         growth = make(0, "growth")
@@ -821,10 +836,7 @@ def run_starter(sizes: Sizes, work: Path, progress: Progress, rng: random.Random
     progress.end(f"first answer after {result['startup']['first_answer_s']:.1f} s")
     committees: list[Committee] = []
     try:
-
-        def make(i: int, tag: str) -> Committee:
-            return starter_committee(i, random.Random(rng.random()), examples, tag)
-
+        make = starter_meetings(rng, examples)
         warm = make(0, "warmup")
         warm_up(bot, warm, sizes.warmup_turns + 4, progress)
         growth = make(0, "growth")
@@ -873,13 +885,7 @@ def paired_single(sizes: Sizes, work: Path, model: Path, progress: Progress, rng
             started.append(bot)
             progress.end()
         faq = faq_questions(bots[0])
-
-        def planner_meeting(i: int, tag: str) -> Committee:
-            return planner_committee(i, random.Random(rng.random()), questions, faq, tag)
-
-        def starter_meeting(i: int, tag: str) -> Committee:
-            return starter_committee(i, random.Random(rng.random()), examples, tag)
-
+        planner_meeting, starter_meeting = planner_meetings(rng, questions, faq), starter_meetings(rng, examples)
         warm = planner_meeting(0, "paired-warmup")
         warm_up(bots[0], warm, 4 + sizes.warmup_turns, progress)
         warm_up(bots[1], starter_meeting(0, "paired-warmup"), 4 + sizes.warmup_turns, progress)
@@ -999,10 +1005,11 @@ def table(report: dict) -> str:
         f"{a['lost']} of {a['sent']} (duplicated {a['duplicated']}, stored but not sent {a['unexpected_stored']})",
     )
     export_errors = sum(1 for x in e["exports"] if x["error"] or not x["exported"])
+    paired = report["paired_single"]
     row(
         "Errors, all phases (turns that failed; exports that failed)",
-        f"{p['errors']}; {export_errors}",
-        str(s["errors"]),
+        f"{p['errors'] + paired['planner']['errors']}; {export_errors}",
+        str(s["errors"] + paired["starter"]["errors"]),
     )
     return "\n".join([TABLE_HEADER, "|---|---|---|---|", *rows])
 
