@@ -29,7 +29,7 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt scripts/find-pyt
 
 train: $(MODEL) ## Train the model when the training data or config changed
 $(MODEL): $(STAMP) $(TRAINING)
-	@echo "Training the assistant (about two minutes on 2 cores)..."
+	@echo "Training the assistant (about eight minutes on 2 cores; the epochs show progress)..."
 	$(RASA) train --fixed-model-name planner --out models
 	@touch $@
 

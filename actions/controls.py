@@ -224,9 +224,13 @@ class ActionSetSpeaker(PlannerAction):
         text = tracker.latest_message.get("text") or ""
         person = parse_speaker(text)
         code = plan_in_use(tracker)
-        if person is None and code and ATTRIBUTED.match(text):
-            # "Ms. Ortiz: we agree" names its speaker but is an answer: keep it as one.
+        if person is None and code:
+            # "Ms. Ortiz: we agree" names its speaker but is an answer; "Lieutenant Harris now, the
+            # chief later" is one the classifier took for naming a speaker. With no name to note,
+            # the message is kept as an answer (undo takes it back), never dropped.
             taken = take_text(self.planner, code, text, tracker, dispatcher)
+            if not ATTRIBUTED.match(text):
+                dispatcher.utter_message(text=replies.KEPT_NOT_A_SPEAKER)
             return [SlotSet(name, value) for name, value in taken.slots.items()]
         if person is None:
             dispatcher.utter_message(text=replies.WHO_IS_SPEAKING)

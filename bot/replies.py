@@ -49,6 +49,10 @@ NOTHING_TO_CHANGE = "There is no answer in this plan yet, so there is nothing to
 KEPT_AS_IT_WAS = "Kept the answer as it was."
 NOTHING_TO_CANCEL = "There is nothing to cancel."
 WHO_IS_SPEAKING = "Who is speaking? Say, for example, “Ms. Ortiz speaks next”."
+KEPT_NOT_A_SPEAKER = (
+    "I found no name in that to note as the speaker, so I kept it as an answer. If it said who speaks, "
+    "say “undo”, then, for example, “Ms. Ortiz speaks next”."
+)
 NO_GAP = "The review found nothing missing, so there is no gap to go to."
 NOTHING_TO_KEEP = "There is no answer yet to keep."
 NOTHING_TO_UNDO = "There is nothing to undo: the last step here has been undone already, or nothing has happened yet."

@@ -306,6 +306,24 @@ def test_set_speaker_registers_and_remembers_the_member(planner, code):
     assert events == [SlotSet("speaker", "Officer Dan Lee")]
 
 
+def test_a_message_taken_for_naming_a_speaker_but_naming_none_is_kept_as_an_answer(planner, code):
+    """The classifier took "Lieutenant Harris now, the chief later" (who supervises the SRO) for
+    naming a speaker: with no name to note, it is an answer, and undo can take it back."""
+    said = "The lieutenant for now, the chief later."
+    slots_, members = {"plan_code": code}, planner.state(code).members
+    messages, events = run(
+        ActionSetSpeaker(planner), tracker(slots_, text=said, intent="set_speaker", loop="question_form")
+    )
+    [answer] = planner.snapshot(code).answers
+    assert answer.text == said and answer.question_id == planner.guide.questions[0].id
+    assert messages == [
+        replies.answer_saved(RecordedAnswer(answer, planner.guide.questions[0], 1)),
+        replies.KEPT_NOT_A_SPEAKER,
+    ]
+    assert events == [SlotSet("last_answer_id", float(answer.id)), SlotSet("last_act", f"answer:{answer.id}")]
+    assert len(planner.state(code).members) == len(members)
+
+
 def test_resume_by_code_opens_that_plan(planner, code):
     messages, events = run(ActionResumePlan(planner), tracker({}, text=f"resume {code.lower()}", intent="resume_plan"))
     assert messages == [replies.plan_resumed(planner.state(code))]

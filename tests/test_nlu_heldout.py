@@ -9,6 +9,7 @@ import yaml
 from sklearn.metrics import classification_report, f1_score
 
 from bot.plans.codes import CODE_WORDS
+from bot.plans.members import parse_speaker
 
 HELDOUT = Path(__file__).with_name("nlu_heldout.yml")
 # Written blind to the training data and never tuned on (the file says how).
@@ -101,6 +102,12 @@ def test_commands_written_blind_are_understood(assistant):
     assert first_try(truth, predicted) >= 0.86
 
 
+def kept_by_its_action(text: str, intent: str) -> bool:
+    """Taken for naming a speaker but naming nobody, a message is stored as an answer
+    (actions/controls.py, ActionSetSpeaker)."""
+    return intent == "set_speaker" and parse_speaker(text) is None
+
+
 def answer_controls() -> set[str]:
     """The intents that, inside a question, take a message instead of storing it (domain.yml)."""
     return set(yaml.safe_load(DOMAIN.read_text())["slots"]["answer"]["mappings"][0]["not_intent"])
@@ -119,7 +126,11 @@ def test_short_answers_with_command_words_are_mostly_kept(assistant, path):
     controls = answer_controls()
     taken = {text: assistant.parse(text)["intent"]["name"] for text in answers}
     asked = {text for text, intent in taken.items() if intent == ASKED}
-    lost = {text: intent for text, intent in taken.items() if intent in controls and text not in asked}
+    lost = {
+        text: intent
+        for text, intent in taken.items()
+        if intent in controls and text not in asked and not kept_by_its_action(text, intent)
+    }
     at_once = 1 - (len(lost) + len(asked)) / len(answers)
     kept = 1 - len(lost) / len(answers)
     print(
