@@ -13,7 +13,8 @@ import jsonschema
 import pytest
 import rasa.shared.utils.common
 import yaml
-from rasa.core.actions.action import RemoteAction
+from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
+from rasa.core.actions.forms import FormAction
 from rasa.core.channels.channel import CollectingOutputChannel
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
 from rasa.core.utils import read_endpoints_from_path
@@ -21,7 +22,7 @@ from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 from rasa.engine.training.fingerprinting import calculate_fingerprint_key
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import Event, SlotSet
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, Event, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
@@ -212,6 +213,47 @@ def test_the_domain_goes_only_to_the_forms_validation(action_endpoint):
     for name in domain.user_actions:
         sent = RemoteAction(name, action_endpoint)._action_call_format(tracker, domain)
         assert ("domain" in sent) == name.startswith("validate_"), name
+
+
+def run_form(endpoint, form: str, requested: str, intent: str, filled: dict) -> list:
+    """Rasa's own FormAction.run, as the processor calls it, on a message with `intent` that
+    Rasa's slot extraction made `filled` of, while `form` is open and asks for `requested`."""
+    domain = Domain.load(str(ROOT / "domain.yml"))
+    tracker = DialogueStateTracker.from_events(
+        "someone",
+        [
+            ActiveLoop(form),
+            SlotSet("requested_slot", requested),
+            ActionExecuted("action_listen"),
+            UserUttered("whatever was said", {"name": intent, "confidence": 1.0}),
+            *(SlotSet(name, value) for name, value in filled.items()),
+        ],
+        slots=domain.slots,
+    )
+    ActionServerStandIn.reply = {"events": [], "responses": []}
+    form_action = FormAction(form, endpoint)
+    return asyncio.run(
+        form_action.run(CollectingOutputChannel(), TemplatedNaturalLanguageGenerator({}), tracker, domain)
+    )
+
+
+def test_a_question_given_a_control_phrase_is_rejected_without_a_call(action_endpoint):
+    """ "next" inside a question: Rasa would ask validate_question_form, which takes nothing from
+    it and says nothing, and then reject the form. Rejected here with no call at all."""
+    for requested in ("answer", "new_wording"):
+        with pytest.raises(ActionExecutionRejection, match=f"Failed to extract slot {requested}"):
+            run_form(action_endpoint, "question_form", requested, "next_question", {})
+    assert ActionServerStandIn.seen == []
+    # A message the form took is still validated (stored) by the action server, once.
+    run_form(action_endpoint, "question_form", "answer", "give_answer", {"answer": "Two officers at each school."})
+    assert len(ActionServerStandIn.seen) == 1
+
+
+def test_another_form_keeps_rasas_call_to_its_validation(action_endpoint):
+    """plan_setup_form's validation may answer a message it took nothing from: Rasa asks it."""
+    with pytest.raises(ActionExecutionRejection):
+        run_form(action_endpoint, "plan_setup_form", "school_partner", "next_question", {})
+    assert len(ActionServerStandIn.seen) == 1
 
 
 def test_another_rasa_release_is_refused_with_what_to_do():

@@ -4,6 +4,7 @@ rest is closed and a new one carries the slots and the open question loop."""
 import asyncio
 
 import pytest
+from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -79,9 +80,9 @@ def test_a_sqlite_store_stays_open_in_wal_mode_with_its_events_indexed_by_time(s
     with store.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
-        with store.session_scope() as session:
-            query = store._event_query(session, "room", fetch_events_from_all_sessions=False)
-            compiled = query.statement.compile(store.engine, compile_kwargs={"literal_binds": True})
+        # The statement this store loads a conversation with.
+        query = store._session_events.params(sender_id="room")
+        compiled = query.compile(store.engine, compile_kwargs={"literal_binds": True})
         plan = " ".join(str(row) for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}"))
     assert "events_by_sender_and_time" in plan
     # A second server opening the same store finds the index there and keeps every event.
@@ -98,4 +99,31 @@ def test_a_postgresql_store_gets_the_index_once_when_a_second_server_opens_it(po
         )
     assert names.count("events_by_sender_and_time") == 1
     for store in stores:
+        store.engine.dispose()
+
+
+@pytest.mark.parametrize("first", ["ours", "rasas"])
+def test_rasas_store_and_ours_each_read_and_extend_what_the_other_wrote(database_url, first):
+    """This store writes with its own SQL statements: the rows must be Rasa's, on both databases,
+    so that a server of either kind (and the retention sweep, which reads with Rasa's) carries on."""
+    domain = Domain.load(str(ROOT / "domain.yml"))
+    stores = {
+        "ours": RollingSQLTrackerStore(domain, host=database_url, turns_per_session=50),
+        "rasas": SQLTrackerStore(domain, host=database_url),
+    }
+    writer, reader = stores[first], stores["rasas" if first == "ours" else "ours"]
+    tracker = DialogueStateTracker("room", domain.slots)
+    for events in ([ActionExecuted("action_listen"), ActiveLoop("question_form")], turn("first", asked="why_sro")):
+        for event in events:
+            tracker.update(event)
+        asyncio.run(writer.save(tracker))  # the second save adds only what the first did not store
+    read = asyncio.run(reader.retrieve("room"))
+    assert [e.as_dict() for e in read.events] == [e.as_dict() for e in tracker.events]
+    for event in turn("second", asked="groups"):
+        read.update(event)
+    asyncio.run(reader.save(read))
+    again = asyncio.run(writer.retrieve("room"))
+    assert [e.as_dict() for e in again.events] == [e.as_dict() for e in read.events]
+    assert [e.text for e in again.events if isinstance(e, UserUttered)] == ["first", "second"]
+    for store in stores.values():
         store.engine.dispose()
