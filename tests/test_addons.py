@@ -18,6 +18,8 @@ from rasa.core.actions.forms import FormAction
 from rasa.core.channels.channel import CollectingOutputChannel
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
 from rasa.core.utils import read_endpoints_from_path
+from rasa.core.policies.rule_policy import RulePolicy
+from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 from rasa.engine.training.fingerprinting import calculate_fingerprint_key
@@ -36,6 +38,7 @@ from addons.answer_guard import MAYBE, QUESTION, question_shape, reads_as_a_rule
 from addons.command_or_answer import CommandOrAnswer
 from addons.faq_selector import FaqSelector
 from addons.first_words import FirstWordsTokenizer
+from addons.rule_keys import _parsed
 from addons.sentence_embedding import SentenceEmbeddingFeaturizer, SentenceEncoder, sentence_encoder
 from bot import replies
 from tests.servers import ROOT
@@ -254,6 +257,30 @@ def test_another_form_keeps_rasas_call_to_its_validation(action_endpoint):
     with pytest.raises(ActionExecutionRejection):
         run_form(action_endpoint, "plan_setup_form", "school_partner", "next_question", {})
     assert len(ActionServerStandIn.seen) == 1
+
+
+def test_the_rule_policy_parses_each_rule_once_and_matches_as_rasa_does(tmp_path):
+    """Through Rasa's own `_is_rule_applicable`, at each turn of history, as a prediction calls it."""
+    policy = RulePolicy.create(
+        RulePolicy.get_default_config(),
+        LocalModelStorage(tmp_path),
+        Resource("rules"),
+        ExecutionContext(GraphSchema({}), "test"),
+    )
+    rule = [
+        {"prev_action": {"action_name": "action_listen"}, "user": {"intent": "go_back"}},
+        {"prev_action": {"action_name": "action_go_back"}, "active_loop": {"name": "question_form"}},
+    ]
+    key = json.dumps(rule)
+    said_next = {"prev_action": {"action_name": "action_listen"}, "user": {"intent": "next_question"}}
+    after_back = {"prev_action": {"action_name": "action_go_back"}, "active_loop": {"name": "question_form"}}
+    before = _parsed.cache_info().misses
+    for _ in range(3):
+        assert policy._is_rule_applicable(key, 0, after_back)
+        assert not policy._is_rule_applicable(key, 1, said_next)  # the rule wants go_back said
+        assert policy._is_rule_applicable(key, 1, {**said_next, "user": {"intent": "go_back"}})
+        assert policy._is_rule_applicable(key, 2, said_next)  # history longer than the rule
+    assert _parsed.cache_info().misses == before + 1
 
 
 def test_another_rasa_release_is_refused_with_what_to_do():
