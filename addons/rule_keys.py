@@ -11,13 +11,13 @@ is loaded, so each string is parsed once and its states kept. Rasa's two callers
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from rasa.core.policies.rule_policy import RulePolicy
 
 
-@lru_cache(maxsize=None)
+@cache
 def _parsed(rule_key: str) -> list[dict[str, Any]]:
     return json.loads(rule_key)  # type: ignore[no-any-return]
 

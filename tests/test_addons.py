@@ -17,8 +17,8 @@ from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 from rasa.core.actions.forms import FormAction
 from rasa.core.channels.channel import CollectingOutputChannel
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
-from rasa.core.utils import read_endpoints_from_path
 from rasa.core.policies.rule_policy import RulePolicy
+from rasa.core.utils import read_endpoints_from_path
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
