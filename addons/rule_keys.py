@@ -23,4 +23,4 @@ def _parsed(rule_key: str) -> list[dict[str, Any]]:
 
 
 def parse_each_rule_once() -> None:
-    RulePolicy._rule_key_to_state = staticmethod(_parsed)  # type: ignore[method-assign, assignment]
+    RulePolicy._rule_key_to_state = staticmethod(_parsed)
