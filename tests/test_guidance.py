@@ -11,7 +11,7 @@ from docx import Document
 from bot import replies
 from bot.plans.review import COVERED, MISSING, review_plan
 from bot.reading.discipline import DisciplineGuard
-from bot.reading.language import english
+from bot.reading.language import english, may_name_someone, parse
 from bot.reading.privacy import PrivacyScreen
 from tests.test_documents import AGENCY, SCHOOL, paragraphs
 
@@ -47,6 +47,23 @@ def test_the_issue_examples_are_told_apart():
     guard = DisciplineGuard(english())
     assert not guard.check("The SRO will not handle dress code violations.")
     assert [f.matter for f in guard.check("The officer will write up students for tardies.")] == ["tardiness"]
+
+
+def test_names_are_looked_for_around_the_sentences_that_may_hold_one():
+    """The recogniser reads only near sentences with a proper noun or a capital past their first
+    word, and there finds what it finds reading the whole text ("Jamal" only with the sentence
+    before it in view)."""
+    nlp = english()
+    text = (
+        "The officer will attend twice a week. Jamal was sent to the office. "
+        "We met with Maria Lopez and the Lincoln Unified board last March."
+    )
+    whole, read = nlp(text), parse(nlp, text)
+    first = next(read.sents)
+    assert not may_name_someone(first)
+    assert [e.text for e in whole.ents if e.end <= first.end] == ["twice a week"]  # not looked for here
+    assert [(e.text, e.label_) for e in read.ents] == [(e.text, e.label_) for e in whole.ents if e.start >= first.end]
+    assert "Jamal" in [e.text for e in read.ents if e.label_ == "PERSON"]
 
 
 def test_privacy_screen_on_labelled_sentences():

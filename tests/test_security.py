@@ -402,7 +402,7 @@ def test_every_text_field_is_cleaned_on_both_databases(any_planner):
 
 def test_a_long_answer_lets_another_committee_be_read_between_its_pieces(planner):
     reader: AnswerReader = planner.reader
-    long_answer = "The officer will walk the halls and greet students by name. " * 340  # ten pieces and more
+    long_answer = "The officer will walk the halls and greet students by name. " * 340  # five pieces and more
     finished: list[str] = []
     started = threading.Event()
     original = reader._read_piece

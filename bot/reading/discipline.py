@@ -19,6 +19,7 @@ from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span, Token
 
 from bot.plans.views import DisciplineFlag
+from bot.reading.language import parse
 
 # Routine, non-criminal discipline matters (matched on lemmas and lower-case forms).
 ROUTINE_MATTERS: dict[str, list[list[dict[str, Any]]]] = {
@@ -123,7 +124,7 @@ class DisciplineGuard:
             self.matcher.add(matter, patterns)
 
     def check(self, text: str) -> list[DisciplineFlag]:
-        return self.check_doc(self.nlp(text))
+        return self.check_doc(parse(self.nlp, text))
 
     def check_doc(self, doc: Doc) -> list[DisciplineFlag]:
         flags: list[DisciplineFlag] = []

@@ -19,6 +19,7 @@ from spacy.tokens import Doc, Span
 
 from bot.plans.members import is_member
 from bot.plans.views import PersonalItem
+from bot.reading.language import parse
 
 _DATE = (
     r"(?:\d{1,2}/\d{1,2}/\d{2,4}|\d{4}-\d{2}-\d{2}|"
@@ -121,7 +122,7 @@ class PrivacyScreen:
         self.proper_names.add("NAME", [[{"IS_TITLE": True, "POS": "PROPN"}] * n for n in (2, 3)], greedy="LONGEST")
 
     def find(self, text: str, members: Sequence[str] = ()) -> list[PersonalItem]:
-        return self.find_in(self.nlp(text), members)
+        return self.find_in(parse(self.nlp, text), members)
 
     def find_in(self, doc: Doc, members: Sequence[str] = ()) -> list[PersonalItem]:
         items = list(identifiers(doc.text))
