@@ -9,7 +9,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from addons.tracker_store import RollingSQLTrackerStore
+from addons.tracker_store import INDEXES, RollingSQLTrackerStore
 from tests.servers import ROOT
 
 
@@ -84,20 +84,21 @@ def test_a_sqlite_store_stays_open_in_wal_mode_with_its_events_indexed_by_time(s
         query = store._session_events.params(sender_id="room")
         compiled = query.compile(store.engine, compile_kwargs={"literal_binds": True})
         plan = " ".join(str(row) for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}"))
-    assert "events_by_sender_and_time" in plan
+    assert "events_by_sender_and_time (sender_id=? AND timestamp>?)" in plan  # the session's events only
+    assert "session_starts (sender_id=? AND type_name=?)" in plan
     # A second server opening the same store finds the index there and keeps every event.
     again = RollingSQLTrackerStore(store.domain, host=str(store.engine.url), turns_per_session=2)
     assert [e.text for e in asyncio.run(again.retrieve("room")).events if isinstance(e, UserUttered)] == ["first"]
 
 
-def test_a_postgresql_store_gets_the_index_once_when_a_second_server_opens_it(postgres_url):
+def test_a_postgresql_store_gets_its_indexes_once_when_a_second_server_opens_it(postgres_url):
     domain = Domain.load(str(ROOT / "domain.yml"))
     stores = [RollingSQLTrackerStore(domain, host=postgres_url) for _ in range(2)]
     with stores[0].engine.connect() as connection:
         names = (
             connection.exec_driver_sql("SELECT indexname FROM pg_indexes WHERE tablename = 'events'").scalars().all()
         )
-    assert names.count("events_by_sender_and_time") == 1
+    assert [names.count(name) for name in INDEXES] == [1, 1]
     for store in stores:
         store.engine.dispose()
 
