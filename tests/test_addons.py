@@ -15,11 +15,14 @@ import rasa.shared.utils.common
 import yaml
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 from rasa.core.actions.forms import FormAction
+from rasa.core.agent import Agent
+from rasa.core.channels import UserMessage
 from rasa.core.channels.channel import CollectingOutputChannel
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
 from rasa.core.policies.rule_policy import RulePolicy
 from rasa.core.utils import read_endpoints_from_path
 from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 from rasa.engine.training.fingerprinting import calculate_fingerprint_key
@@ -38,9 +41,11 @@ from addons.answer_guard import MAYBE, QUESTION, question_shape, reads_as_a_rule
 from addons.command_or_answer import CommandOrAnswer
 from addons.faq_selector import FaqSelector
 from addons.first_words import FirstWordsTokenizer
+from addons.graph_runner import InOrderGraphRunner
 from addons.rule_keys import _parsed
 from addons.sentence_embedding import SentenceEmbeddingFeaturizer, SentenceEncoder, sentence_encoder
 from bot import replies
+from tests.conftest import MODEL
 from tests.servers import ROOT
 
 
@@ -281,6 +286,37 @@ def test_the_rule_policy_parses_each_rule_once_and_matches_as_rasa_does(tmp_path
         assert policy._is_rule_applicable(key, 1, {**said_next, "user": {"intent": "go_back"}})
         assert policy._is_rule_applicable(key, 2, said_next)  # history longer than the rule
     assert _parsed.cache_info().misses == before + 1
+
+
+@pytest.mark.server  # reads the trained model
+def test_the_served_graph_runs_in_order_and_gives_what_dask_gives():
+    """Rasa's own loader, through Agent.load as the server does, builds the runner; every
+    message's parse and a prediction come out as DaskGraphRunner's on the same nodes."""
+    processor = Agent.load(str(MODEL)).processor
+    runner, metadata = processor.graph_runner, processor.model_metadata
+    assert type(runner) is InOrderGraphRunner
+
+    def parsed(run, text: str) -> dict:
+        inputs = {"__message__": [UserMessage(text)], "__tracker__": None}
+        return run(inputs=inputs, targets=[metadata.nlu_target])[metadata.nlu_target][0].as_dict(
+            only_output_properties=True
+        )
+
+    texts = ["next", "Two officers at each school.", "what does FERPA say?", "resume MAPLE-417", "Dr. Kim: skip"]
+    for text in texts:
+        assert parsed(runner.run, text) == parsed(lambda **given: DaskGraphRunner.run(runner, **given), text)
+    said = parsed(runner.run, "go back")
+    tracker = DialogueStateTracker.from_events(
+        "someone",
+        [ActionExecuted("action_listen"), UserUttered("go back", said["intent"], parse_data=said)],
+        slots=processor.domain.slots,
+    )
+    ours, dasks = (
+        run(inputs={"__tracker__": tracker}, targets=[metadata.core_target])[metadata.core_target]
+        for run in (runner.run, lambda **given: DaskGraphRunner.run(runner, **given))
+    )
+    assert (ours.policy_name, ours.probabilities) == (dasks.policy_name, dasks.probabilities)
+    assert processor.domain.action_names_or_texts[ours.max_confidence_index] == "action_go_back"
 
 
 def test_another_rasa_release_is_refused_with_what_to_do():
