@@ -19,6 +19,7 @@ from bot.documents.agreement import (
 from bot.documents.agreement import MISSING as GAP
 from bot.documents.exports import ExportedFiles
 from bot.guide import STATE, Decision, Guide, Question
+from bot.plans.members import addressed_by_title
 from bot.plans.planner import Accepted, PlanState, Progress, RecordedAnswer
 from bot.plans.review import MISSING, Requirement, Review
 from bot.plans.text import capitalised, plural
@@ -338,7 +339,17 @@ def warnings(answer: AnswerView) -> list[str]:
             f"({answer.discipline_matter}). {DISCIPLINE_GUIDANCE} Say “keep it as written” to confirm "
             "the committee's choice, or “change my answer” to revise it. The review flags it until then."
         )
-    if answer.personal_items:
+    titled = [i for i in answer.personal_items if i.kind == "name" and addressed_by_title(answer.text, i.start)]
+    if answer.personal_items and len(titled) == len(answer.personal_items):
+        # "Dr. Kim", "Coach Ferris": an adult named in passing, not a student; still left out of the documents.
+        names = ", ".join(dict.fromkeys(i.text for i in titled))
+        said.append(
+            f"This names someone who is not a member of the committee ({names}). The plan should talk "
+            "about roles, not people: the exported documents leave the name out, and “change my answer” "
+            "takes it out of the plan too. If they are on the committee, name them as a speaker "
+            "(for example “Dr. Kim speaks next”) and the documents keep their name."
+        )
+    elif answer.personal_items:
         kinds = sorted({PERSONAL_KINDS[item.kind] for item in answer.personal_items})
         said.append(
             "This looks like information about an individual student ("

@@ -423,6 +423,29 @@ def test_an_answer_giving_the_sro_discipline_is_saved_then_warned_about(planner,
     ]
 
 
+def test_a_titled_adult_named_in_passing_is_not_called_a_student(planner, code):
+    """ "Coach Ferris" is staff, not a student: the warning says who is named and how to keep the
+    name (name them as a speaker); the documents leave it out until then. An untitled name is still
+    warned about as a student's."""
+    said = "Coach Ferris will run the de-escalation refresher each August."
+    messages, _ = run(ValidateQuestionForm(planner), answer_turn(said, {"plan_code": code}))
+    stored = planner.snapshot(code).answers[-1]
+    assert [i.text for i in stored.personal_items] == ["Ferris"]
+    assert messages[1:] == replies.warnings(stored)
+    assert "not a member of the committee (Ferris)" in messages[1] and "student" not in messages[1]
+    summary = Document(str(planner.export(code).summary))
+    assert "Ferris" not in "\n".join(p.text for p in summary.paragraphs)
+
+    run(ActionSetSpeaker(planner), tracker({"plan_code": code}, text="Coach Ferris speaks next", intent="set_speaker"))
+    summary = Document(str(planner.export(code).summary))
+    assert "Coach Ferris will run the de-escalation refresher" in "\n".join(p.text for p in summary.paragraphs)
+
+    messages, _ = run(
+        ValidateQuestionForm(planner), answer_turn("Jaylen Brooks was searched twice.", {"plan_code": code})
+    )
+    assert "information about an individual student (a name)" in messages[1]
+
+
 def test_keeping_a_flagged_answer_resolves_it(planner, code):
     answer = planner.record_answer(code, "Deputies will give detentions to late students.").answer
     messages, events = run(ActionKeepAnswer(planner), tracker({"plan_code": code, "last_answer_id": float(answer.id)}))

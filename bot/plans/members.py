@@ -208,6 +208,16 @@ _SAYS = r"says|said|wants|asks|asked|is asking|agrees|thinks|would like"
 _NAMED_SAYER = re.compile(rf"\b[A-Z][a-z'’\-]+(?=\s+(?:{_SAYS})\b)")
 
 
+_TITLE_BEFORE = re.compile(rf"\b(?i:{_TITLE})\s+$")
+_TITLE_FIRST = re.compile(rf"(?i:{_TITLE})\s")
+
+
+def addressed_by_title(text: str, start: int) -> bool:
+    """Whether the name at `start` in `text` comes with a title ("Dr. Kim", "Coach Ferris"): a
+    member of staff or of the community, not a student."""
+    return bool(_TITLE_BEFORE.search(text[max(0, start - 20) : start]) or _TITLE_FIRST.match(text, start))
+
+
 def without_people(text: str) -> str:
     """`text` with the people it mentions taken out: a facilitator relays members by name ("Dr.
     Kim wants to skip this one"), and a name says nothing about what the message asks for."""
