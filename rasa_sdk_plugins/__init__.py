@@ -1,8 +1,7 @@
 """The action server's door and its start. rasa-sdk looks for a top-level package of this name
 at start (rasa_sdk/plugin.py) and lets it extend its Sanic app; this one refuses every call that
 does not carry the secret the Rasa servers send (endpoints.yml: `action_endpoint.headers`), and
-gets the Planner ready before the server takes its first call. It also takes the Rasa server's
-word that a long message has arrived (`/read-ahead`), to start reading it.
+gets the Planner ready before the server takes its first call.
 
 Without the secret, anyone who reaches the action server's port could run any action on any
 plan, with any plan code in the tracker it sends. /health stays open: it says nothing.
@@ -62,22 +61,6 @@ def attach_sanic_app_extensions(app: Sanic) -> None:
     app.config.KEEP_ALIVE_TIMEOUT = KEEP_ALIVE_SECONDS
     logger.info("The action server takes calls only with its secret.")
     app.register_listener(get_ready, "before_server_start")
-    app.add_route(read_ahead, READ_AHEAD_PATH, methods=["POST"])
-
-
-READ_AHEAD_PATH = "/read-ahead"
-
-
-async def read_ahead(request: Request) -> HTTPResponse:
-    """A long message the Rasa server has just received (addons/read_ahead.py): spaCy starts
-    reading it now, in the background, and the answer it likely is finds its reading done or
-    under way. Answered at once; nothing is stored."""
-    from actions.runtime import shared_planner
-
-    text = (request.json or {}).get("text") if isinstance(request.json, dict) else None
-    if isinstance(text, str):
-        shared_planner().read_ahead(text)
-    return response.empty(status=202)
 
 
 async def get_ready(app: Sanic, loop: object) -> None:

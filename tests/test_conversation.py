@@ -1,12 +1,10 @@
 """Whole conversations with the real Rasa server and action server over the REST channel,
 then the exported documents opened and checked."""
 
-import json
 import os
 import re
 import subprocess
 import threading
-import urllib.request
 from pathlib import Path
 
 from docx import Document
@@ -350,29 +348,3 @@ def parent_of(pid: str) -> int | None:
         return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
     except (OSError, IndexError, ValueError):  # the process ended meanwhile
         return None
-
-
-def test_a_long_answer_is_read_ahead_and_stored_as_a_plain_read_reads_it(assistant):
-    """The Rasa server hands each long message to the action server as it arrives (addons/
-    read_ahead.py); the action server takes one there only with its secret, and the answer it
-    becomes is stored with what reading it when stored gives: the same warnings, the same names."""
-    chat = assistant.conversation("ahead")
-    code = start_plan(chat)
-    answer = (
-        "The SRO will enforce the dress code at the front door each morning, and Jamal Carter's "
-        "mother hears from the principal whenever the officer is involved."
-    )
-    ahead = urllib.request.Request(
-        f"http://127.0.0.1:{assistant.actions.port}/read-ahead",
-        data=json.dumps({"text": answer}).encode(),
-        headers={"Authorization": f"Bearer {assistant.actions.env['ACTION_SERVER_SECRET']}"},
-    )
-    with urllib.request.urlopen(ahead, timeout=30) as response:
-        assert response.status == 202
-    reply = chat.say(answer)
-    assert "Saved" in reply and "routine discipline" in reply and "individual student (a name)" in reply
-    stored = assistant.planner.snapshot(code).answers[-1]
-    members = [m.name for m in assistant.planner.state(code).members]
-    plain = assistant.planner.reader.read(answer, members)
-    assert stored.text == answer and stored.discipline_matter == "dress code"
-    assert [(i.text, i.kind) for i in stored.personal_items] == [(i.text, i.kind) for i in plain.personal]

@@ -13,7 +13,6 @@ from bot.plans.review import COVERED, MISSING, review_plan
 from bot.reading.discipline import DisciplineGuard
 from bot.reading.language import english, may_name_someone, parse
 from bot.reading.privacy import PrivacyScreen
-from bot.reading.reader import AnswerReader, pieces
 from tests.test_documents import AGENCY, SCHOOL, paragraphs
 
 DATA = Path(__file__).parent / "data"
@@ -65,27 +64,6 @@ def test_names_are_looked_for_around_the_sentences_that_may_hold_one():
     assert [e.text for e in whole.ents if e.end <= first.end] == ["twice a week"]  # not looked for here
     assert [(e.text, e.label_) for e in read.ents] == [(e.text, e.label_) for e in whole.ents if e.start >= first.end]
     assert "Jamal" in [e.text for e in read.ents if e.label_ == "PERSON"]
-
-
-def test_an_answer_read_ahead_is_read_once_and_the_same():
-    """What the Rasa server hands over as it arrives (addons/read_ahead.py) is parsed in the
-    background; reading that same text later takes the parse made ahead and gives what a plain
-    read gives. Other words are read afresh, the parse made ahead of them kept for its own."""
-    reader = AnswerReader(english())
-    members = ["Maria Ortiz"]
-    text = (
-        "Jamal Carter was searched by the SRO for a dress code violation. Maria Ortiz wants "
-        "the officer to stay out of discipline, and parents hear the same day at 555-201-3344. "
-    ) * 30  # two pieces
-    plain = reader.read(text, members)
-    reader.read_ahead(text)
-    assert reader.parsed_ahead() == len(list(pieces(text))) == 2
-    assert reader.read(text, members) == plain
-    assert reader.parsed_ahead() == 0  # each piece's parse taken, none made twice
-    reader.read_ahead(text)
-    other = text.replace("Jamal Carter", "Dana Reyes")
-    assert reader.read(other, members) != plain
-    assert reader.parsed_ahead() == 2
 
 
 def test_privacy_screen_on_labelled_sentences():

@@ -122,17 +122,13 @@ def parse_members(text: str) -> list[Person]:
     return list(people.values())
 
 
-# "Ms. Ortiz: we want ...": a name, a colon, the answer.
-SPEAKER_PREFIX = re.compile(r"^\s*([^:\n]{2,%d}):[ \t]*(?=\S)" % MAX_NAME_LENGTH)
-
-
 def split_attribution(text: str, member_names: Iterable[str]) -> tuple[str | None, str]:
     """'Ms. Ortiz: we want...' -> ('Ms. Ortiz', 'we want...').
 
     Only a registered member's name or a titled name counts as a speaker, so an answer
     such as 'Note: the SRO...' keeps its first word.
     """
-    match = SPEAKER_PREFIX.match(text)
+    match = re.match(r"^\s*([^:\n]{2,%d}):[ \t]*(?=\S)" % MAX_NAME_LENGTH, text)
     if not match:
         return None, text
     prefix = _tidy(match.group(1))

@@ -15,7 +15,7 @@ from bot.documents.agreement import DraftClause, draft_clause
 from bot.documents.exports import ExportedFiles, write_documents
 from bot.guide import SIGNATORY_QUESTIONS, Guide, Question, load_guide
 from bot.plans import codes, views
-from bot.plans.members import SPEAKER_PREFIX, Person, parse_members, resolve_name, role_from, split_attribution
+from bot.plans.members import Person, parse_members, resolve_name, role_from, split_attribution
 from bot.plans.review import Review, review_plan
 from bot.plans.text import clean_text
 from bot.plans.views import MAX_NAME_LENGTH, AnswerView, Choice, MemberView, PlanSnapshot, Reading
@@ -314,16 +314,6 @@ class Planner:
                 question=self.guide.question(plan.current_question_id),
                 answers_on_question=count,
             )
-
-    def read_ahead(self, text: str) -> None:
-        """Start reading a message that will likely be stored as an answer (addons/read_ahead.py):
-        the text `record_answer` would read, its speaker's name taken off when it is put as one
-        ("Sam Green: ..."; when that is no name after all, the whole is read then, as before)."""
-        try:
-            text = clean_answer(text)
-        except AnswerRejected:
-            return  # it will be refused, not read
-        self.reader.read_ahead(SPEAKER_PREFIX.sub("", text, count=1))
 
     def _attribute_and_read(
         self,

@@ -8,13 +8,10 @@ documents never have to parse a thousand answers at export time.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 
 from spacy.language import Language
-from spacy.tokens import Doc
 
 from bot.plans.views import PersonalItem, Reading
 from bot.reading.discipline import DisciplineGuard
@@ -32,9 +29,6 @@ from bot.reading.topics import topics_of, voices_concern
 # one spaCy pass; a 4,000-character piece reads in about 0.1 s.
 PIECE = 4_000
 OVERLAP = 200
-# Pieces parsed ahead and not yet read: a committee's next answer, at most, each; older ones
-# (a long message that was a command after all) are let go.
-KEPT_AHEAD = 32
 
 
 def pieces(text: str, size: int = PIECE) -> Iterator[tuple[int, str]]:
@@ -83,53 +77,18 @@ class AnswerReader:
         # Actions run in worker threads; spaCy does not promise that one pipeline and its
         # matchers may be used by several threads at once.
         self._turns = TakingTurns()
-        self._ahead: OrderedDict[str, Future[Doc]] = OrderedDict()
-        self._ahead_guard = threading.Lock()
-        self._parser = ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead")
 
     def read(self, text: str, known_people: Sequence[str] = ()) -> Reading:
         """`known_people`: registered members and signatories, whose names are not private."""
         readings = []
-        for offset, end, piece in self._pieces(text):
-            doc = self._parsed(piece)
+        for offset, piece in pieces(text):
             with self._turns:
-                readings.append(self._read_piece(doc, known_people, offset, end))
+                end = offset + len(piece)
+                readings.append(self._read_piece(text[offset : end + OVERLAP], known_people, offset, end))
         return merged(readings)
 
-    def read_ahead(self, text: str) -> None:
-        """Parse `text` now, in the background, for a `read` of the same text soon: the Rasa
-        server sends a long message here as it arrives (addons/read_ahead.py), so that spaCy's
-        parse runs while the Rasa server reads the message itself, not after."""
-        with self._ahead_guard:
-            for _, _, piece in self._pieces(text):
-                if piece not in self._ahead:
-                    self._ahead[piece] = self._parser.submit(self._parse, piece)
-            while len(self._ahead) > KEPT_AHEAD:
-                self._ahead.popitem(last=False)
-
-    def parsed_ahead(self) -> int:
-        """How many pieces are parsed ahead (or being parsed) and not yet read."""
-        with self._ahead_guard:
-            return len(self._ahead)
-
-    @staticmethod
-    def _pieces(text: str) -> Iterator[tuple[int, int, str]]:
-        """(start, end, piece with its overlap) for each piece of `text`."""
-        for offset, piece in pieces(text):
-            end = offset + len(piece)
-            yield offset, end, text[offset : end + OVERLAP]
-
-    def _parsed(self, piece: str) -> Doc:
-        """The piece's parse: the one made ahead, once it is done, or one made now."""
-        with self._ahead_guard:
-            ahead = self._ahead.pop(piece, None)
-        return ahead.result() if ahead is not None else self._parse(piece)
-
-    def _parse(self, piece: str) -> Doc:
-        with self._turns:
-            return parse(self.nlp, piece)
-
-    def _read_piece(self, doc: Doc, known_people: Sequence[str], offset: int, end: int) -> Reading:
+    def _read_piece(self, text: str, known_people: Sequence[str], offset: int, end: int) -> Reading:
+        doc = parse(self.nlp, text)
         return Reading(
             discipline=tuple(self.discipline.check_doc(doc)),
             personal=tuple(
