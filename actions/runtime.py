@@ -29,6 +29,7 @@ from bot import replies
 from bot.documents.exports import ExportedFiles
 from bot.plans.planner import AnswerRejected, NoOpenQuestion, Planner, PlanNotFound, PlanState, Position
 from bot.plans.views import AnswerView
+from bot.reading.reader import read_alone
 from bot.settings import Settings
 
 DomainDict = dict[str, Any]
@@ -59,9 +60,40 @@ EXPORT_NICENESS = 10
 
 
 def _start_export_worker(action_server: int) -> None:
-    """The export process yields the CPU to the servers, and ends with its action server, even
-    one killed without warning: a spawned worker would otherwise live on, orphaned."""
+    """The export process yields the CPU to the servers, and ends with its action server."""
     os.nice(EXPORT_NICENESS)
+    _end_with(action_server)
+
+
+@lru_cache(maxsize=1)
+def reading_pool() -> ProcessPoolExecutor:
+    """One process that reads answers ahead with its own spaCy (Planner.read_ahead): the Rasa
+    server says a long message has arrived, and the reading runs there, on another core, while
+    the Rasa server and this one do the rest of the turn. In this process, a reading and the
+    server's own work took turns on one interpreter lock, and reading ahead gained nothing."""
+    return ProcessPoolExecutor(
+        max_workers=1,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start_reading_worker,
+        initargs=(os.getpid(),),
+    )
+
+
+def _start_reading_worker(action_server: int) -> None:
+    _end_with(action_server)
+    read_alone("Loaded now, not on a committee's first answer.")
+
+
+def prepare_reading_process(planner: Planner) -> None:
+    """Start the reading process, and let the Planner's reader hand readings to it."""
+    pool = reading_pool()
+    pool.submit(read_alone, "")
+    planner.reader.helper = pool
+
+
+def _end_with(action_server: int) -> None:
+    """A spawned worker ends with its action server, even one killed without warning: it would
+    otherwise live on, orphaned."""
 
     def watch() -> None:
         while os.getppid() == action_server:

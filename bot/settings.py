@@ -66,6 +66,20 @@ class Settings:
         )
 
 
+@dataclass(frozen=True)
+class ActionServerCall:
+    """Where a Rasa server's action server is and the secret it wants (endpoints.yml reads the
+    same two variables): the Rasa server calls it besides Rasa's own calls (addons/read_ahead.py)."""
+
+    url: str
+    secret: str
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] = os.environ) -> ActionServerCall | None:
+        url = environ.get("ACTION_SERVER_URL", "")
+        return cls(url, environ.get("ACTION_SERVER_SECRET", "")) if url else None
+
+
 # The production profile's defaults: this machine's PostgreSQL and Redis, two of each server.
 PRODUCTION_DEFAULTS = {
     "DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/planner",

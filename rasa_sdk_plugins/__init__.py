@@ -61,6 +61,22 @@ def attach_sanic_app_extensions(app: Sanic) -> None:
     app.config.KEEP_ALIVE_TIMEOUT = KEEP_ALIVE_SECONDS
     logger.info("The action server takes calls only with its secret.")
     app.register_listener(get_ready, "before_server_start")
+    app.add_route(read_ahead, READ_AHEAD_PATH, methods=["POST"])
+
+
+READ_AHEAD_PATH = "/read-ahead"
+
+
+async def read_ahead(request: Request) -> HTTPResponse:
+    """A long message the Rasa server has just received (addons/read_ahead.py): its reading
+    starts now, in the reading process, and the answer it likely is finds it done or under way.
+    Answered at once; nothing is stored."""
+    from actions.runtime import shared_planner
+
+    body = request.json if isinstance(request.json, dict) else {}
+    if isinstance(body.get("text"), str):
+        shared_planner().read_ahead(body["text"])
+    return response.empty(status=202)
 
 
 async def get_ready(app: Sanic, loop: object) -> None:
@@ -68,9 +84,10 @@ async def get_ready(app: Sanic, loop: object) -> None:
     first answer, and the export process started; then everything loaded is frozen out of the
     garbage collector's reach: a full collection walked spaCy's millions of objects, a pause of
     0.1-0.2 s on one turn in each conversation (measured with a gc callback, 2026-12-02)."""
-    from actions.runtime import prepare_export_process, shared_planner  # actions imports this package first
+    from actions.runtime import prepare_export_process, prepare_reading_process, shared_planner
 
-    planner = shared_planner()
+    planner = shared_planner()  # actions imports this package first
     prepare_export_process(planner)
+    prepare_reading_process(planner)
     gc.freeze()
     logger.info("The planner is ready.")

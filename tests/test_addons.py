@@ -8,6 +8,7 @@ import inspect
 import json
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import jsonschema
@@ -38,11 +39,12 @@ from rasa.shared.utils.common import all_subclasses
 import addons  # noqa: F401 - importing the package applies both changes, as in the Rasa server
 from addons import patches
 from addons.action_responses import check_the_schema_once
-from addons.answer_guard import MAYBE, QUESTION, question_shape, reads_as_a_rule
+from addons.answer_guard import MAYBE, QUESTION, longer_than_a_command, question_shape, reads_as_a_rule
 from addons.command_or_answer import CommandOrAnswer
 from addons.faq_selector import FaqSelector
 from addons.first_words import FirstWordsTokenizer
 from addons.graph_runner import InOrderGraphRunner
+from addons.read_ahead import ReadAhead
 from addons.rule_keys import _parsed
 from addons.sentence_embedding import SentenceEmbeddingFeaturizer, SentenceEncoder, sentence_encoder
 from bot import replies
@@ -128,8 +130,10 @@ class ActionServerStandIn(BaseHTTPRequestHandler):
     seen: list = []
 
     def do_POST(self) -> None:
-        self.rfile.read(int(self.headers["Content-Length"]))
-        ActionServerStandIn.seen.append({**self.headers, "client port": self.client_address[1]})
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        ActionServerStandIn.seen.append(
+            {**self.headers, "client port": self.client_address[1], "path": self.path, "body": json.loads(body)}
+        )
         body = json.dumps(self.reply).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -330,6 +334,26 @@ def test_the_served_model_is_frozen_out_of_the_garbage_collectors_reach():
     frozen = gc.get_freeze_count()
     assert frozen > 100_000, frozen
     assert len(gc.get_objects()) < frozen  # what the collector still walks is the small rest
+
+
+def test_a_long_message_is_posted_to_the_action_server_to_be_read_ahead(action_endpoint):
+    """addons/read_ahead.py, made as the pipeline makes it: a message of 20 words or more goes to
+    the action server's /read-ahead with the secret, from a thread of its own; a command does not."""
+    component = ReadAhead.create({}, None, None, None)  # type: ignore[arg-type]  # it reads neither
+    answer = (
+        "Sam Green: the officer meets the principal every Monday to go over the week, "
+        "and the notes go to the board each term."
+    )
+    assert longer_than_a_command(answer) and not longer_than_a_command("skip this one please")
+    messages = [Message(data={TEXT: "skip this one please"}), Message(data={TEXT: answer})]
+    assert component.process(messages) == messages
+    deadline = time.monotonic() + 10
+    while not ActionServerStandIn.seen and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.2)  # room for a second post, which must not come
+    assert [(c["path"], c["Authorization"], c["body"]) for c in ActionServerStandIn.seen] == [
+        ("/read-ahead", "Bearer the-secret", {"text": answer})
+    ]
 
 
 def test_another_rasa_release_is_refused_with_what_to_do():

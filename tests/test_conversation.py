@@ -1,10 +1,12 @@
 """Whole conversations with the real Rasa server and action server over the REST channel,
 then the exported documents opened and checked."""
 
+import json
 import os
 import re
 import subprocess
 import threading
+import urllib.request
 from pathlib import Path
 
 from docx import Document
@@ -335,12 +337,12 @@ def test_rasa_sessions_stay_short_and_a_long_meeting_loses_nothing_across_them(a
 
 def test_the_action_server_gets_the_planner_ready_before_it_serves(assistant):
     """rasa-sdk runs the plugin's start-up listener (rasa_sdk_plugins.get_ready) before it takes
-    calls: by the time /health answered, the planner was built, the export process started (a
-    child of the action server) and the collector's view frozen."""
+    calls: by the time /health answered, the planner was built, the export process and the
+    reading process started (children of the action server) and the collector's view frozen."""
     assert "The planner is ready." in assistant.actions.log.read_text()
     server = assistant.actions.process.pid
     children = [pid for pid in os.listdir("/proc") if pid.isdigit() and parent_of(pid) == server]
-    assert [pid for pid in children if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+    assert len([pid for pid in children if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]) == 2
 
 
 def parent_of(pid: str) -> int | None:
@@ -348,3 +350,41 @@ def parent_of(pid: str) -> int | None:
         return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
     except (OSError, IndexError, ValueError):  # the process ended meanwhile
         return None
+
+
+def test_a_long_answer_read_ahead_is_stored_with_the_reading_a_plain_read_gives(assistant):
+    """The Rasa server hands each long message to the action server as it arrives (addons/
+    read_ahead.py), which takes it only with its secret and reads it in its reading process; the
+    answer it becomes is stored with what reading it in the action server itself gives: the same
+    warnings, the same names, and a member's name left out (read ahead, it was not known to be one)."""
+    chat = assistant.conversation("ahead")
+    code = start_plan(chat)
+    secret = assistant.actions.env["ACTION_SERVER_SECRET"]
+    members = [m.name for m in assistant.planner.state(code).members]
+    for answer, named in (
+        (
+            "The SRO will enforce the dress code at the front door each morning, and Jamal Carter's "
+            "mother hears from the principal whenever the officer is involved.",
+            "Jamal Carter",
+        ),
+        (
+            "Ms. Ortiz: The SRO will enforce the dress code at the front door each morning, and Dana "
+            "Reyes's mother hears from Maria Ortiz whenever the officer is involved.",
+            "Dana Reyes",
+        ),
+    ):
+        ahead = urllib.request.Request(
+            f"http://127.0.0.1:{assistant.actions.port}/read-ahead",
+            data=json.dumps({"text": answer}).encode(),
+            headers={"Authorization": f"Bearer {secret}"},
+        )
+        with urllib.request.urlopen(ahead, timeout=30) as response:
+            assert response.status == 202
+        reply = chat.say(answer)
+        assert "Saved" in reply and "routine discipline" in reply and "individual student (a name)" in reply
+        stored = assistant.planner.snapshot(code).answers[-1]
+        body = answer.removeprefix("Ms. Ortiz: ")
+        plain = assistant.planner.reader.read_here(body, members)
+        assert stored.text == body and stored.discipline_matter == "dress code"
+        assert [(i.text, i.kind) for i in stored.personal_items] == [(i.text, i.kind) for i in plain.personal]
+        assert [i.text for i in plain.personal] == [named]

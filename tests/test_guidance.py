@@ -2,6 +2,9 @@
 on labelled sentences (tests/data/, labelled independently of the code), the completeness
 review, redaction in the exported documents, and themes in the summary."""
 
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import pytest
@@ -14,6 +17,7 @@ from bot.plans.review import COVERED, MISSING, review_plan
 from bot.reading.discipline import DisciplineGuard
 from bot.reading.language import english, may_name_someone, model_directory, parse
 from bot.reading.privacy import PrivacyScreen
+from bot.reading.reader import AnswerReader
 from tests.benchmarks.talk import answer_text
 from tests.test_documents import AGENCY, SCHOOL, paragraphs
 from tests.test_nlu_heldout import FRESH, HELDOUT, examples
@@ -95,6 +99,37 @@ def test_the_attribute_rules_read_as_the_models_own_ruler():
     assert compared > 20_000
     last = ours(texts[-1])
     assert [t.lemma_ for t in last if t.lower_ in ("gon", "na", "'s", "ai")] == ["go", "to", "be", "us"]
+
+
+def test_an_answer_read_ahead_in_a_reading_process_gets_the_reading_a_plain_read_gives():
+    """Planner.read_ahead hands an answer to the reading process (actions/runtime.py) before it
+    is stored: the stored reading is then that process's, and the same as reading it here. One
+    that names a member is read here again (the process did not know the members), and a reading
+    process that stops leaves every answer read here, as before."""
+    reader = AnswerReader(english())
+    members = ["Maria Ortiz"]
+    texts = [
+        "Jamal Carter was searched by the SRO for a dress code violation, and his mother hears at 555-201-3344.",
+        "Maria Ortiz wants the officer to stay out of discipline; Dana Reyes asked the same at the forum.",
+    ]
+    plain = [reader.read_here(text, members) for text in texts]
+    assert [[i.text for i in r.personal] for r in plain] == [["Jamal Carter", "555-201-3344"], ["Dana Reyes"]]
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as helper:
+        reader.helper = helper
+        for text in texts:
+            reader.read_ahead(text)
+        assert reader.waiting_ahead() == 2
+        assert [reader.read(text, members) for text in texts] == plain
+        assert reader.waiting_ahead() == 0
+        for child in multiprocessing.active_children():
+            child.kill()
+        reader.read_ahead(texts[0])  # a process that died: its reading is made here
+        assert reader.read(texts[0], members) == plain[0]
+        with pytest.raises(BrokenProcessPool):  # once the pool has seen it die, read-ahead stops
+            helper.submit(len, "").result(timeout=60)
+        reader.read_ahead(texts[1])
+        assert reader.helper is None and reader.waiting_ahead() == 0
+        assert reader.read(texts[1], members) == plain[1]
 
 
 def test_privacy_screen_on_labelled_sentences():

@@ -210,9 +210,9 @@ def test_the_action_server_refuses_calls_without_its_secret(running):
         "domain": {},
     }
     for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "wrong"}):
-        for path in ("/webhook", "/actions"):
+        for path in ("/webhook", "/actions", "/read-ahead"):
             reply = running.request(
-                "POST" if path == "/webhook" else "GET", path, call, headers, port=running.action_port
+                "GET" if path == "/actions" else "POST", path, call, headers, port=running.action_port
             )
             assert reply.status == 401 and "confidential" not in reply.text
     assert running.request("GET", "/health", port=running.action_port).status == 200

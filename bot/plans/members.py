@@ -122,13 +122,29 @@ def parse_members(text: str) -> list[Person]:
     return list(people.values())
 
 
+ATTRIBUTION = re.compile(r"^\s*([^:\n]{2,%d}):[ \t]*(?=\S)" % MAX_NAME_LENGTH)
+
+
+def likely_answer_text(text: str) -> str:
+    """What `split_attribution` most likely leaves of a message as an answer, without knowing
+    the committee: the words after a titled name or one to four capitalised words and a colon."""
+    match = ATTRIBUTION.match(text)
+    if not match:
+        return text
+    prefix = _tidy(match.group(1))
+    words = prefix.split()
+    if _TITLED_NAME.match(prefix) or (len(words) <= 4 and all(word[:1].isupper() for word in words)):
+        return text[match.end() :]
+    return text
+
+
 def split_attribution(text: str, member_names: Iterable[str]) -> tuple[str | None, str]:
     """'Ms. Ortiz: we want...' -> ('Ms. Ortiz', 'we want...').
 
     Only a registered member's name or a titled name counts as a speaker, so an answer
     such as 'Note: the SRO...' keeps its first word.
     """
-    match = re.match(r"^\s*([^:\n]{2,%d}):[ \t]*(?=\S)" % MAX_NAME_LENGTH, text)
+    match = ATTRIBUTION.match(text)
     if not match:
         return None, text
     prefix = _tidy(match.group(1))

@@ -15,7 +15,14 @@ from bot.documents.agreement import DraftClause, draft_clause
 from bot.documents.exports import ExportedFiles, write_documents
 from bot.guide import SIGNATORY_QUESTIONS, Guide, Question, load_guide
 from bot.plans import codes, views
-from bot.plans.members import Person, parse_members, resolve_name, role_from, split_attribution
+from bot.plans.members import (
+    Person,
+    likely_answer_text,
+    parse_members,
+    resolve_name,
+    role_from,
+    split_attribution,
+)
 from bot.plans.review import Review, review_plan
 from bot.plans.text import clean_text
 from bot.plans.views import MAX_NAME_LENGTH, AnswerView, Choice, MemberView, PlanSnapshot, Reading
@@ -314,6 +321,15 @@ class Planner:
                 question=self.guide.question(plan.current_question_id),
                 answers_on_question=count,
             )
+
+    def read_ahead(self, message: str) -> None:
+        """A message long enough to be an answer has just reached the Rasa server: begin
+        reading the answer it likely is, so that storing it finds its reading done or under way."""
+        try:
+            text = clean_answer(message)
+        except AnswerRejected:
+            return
+        self.reader.read_ahead(likely_answer_text(text))
 
     def _attribute_and_read(
         self,

@@ -279,7 +279,27 @@ class Bot:
             "action_server_peak_rss_mb": mb(
                 self.actions.process.pid if self.actions and self.actions.process else None
             ),
+            # The export and reading processes it spawned (actions/runtime.py), each.
+            "action_helpers_peak_rss_mb": [mb(pid) for pid in self.helper_pids()],
         }
+
+    def helper_pids(self) -> list[int]:
+        """The action server's spawned children, in the order they started."""
+        if not (self.actions and self.actions.process):
+            return []
+        server = self.actions.process.pid
+        found = []
+        for entry in Path("/proc").iterdir():
+            try:
+                stat = (entry / "stat").read_text()
+                if (
+                    int(stat.rsplit(")", 1)[1].split()[1]) == server
+                    and b"spawn_main" in (entry / "cmdline").read_bytes()
+                ):
+                    found.append((int(stat.rsplit(")", 1)[1].split()[19]), int(entry.name)))
+            except (OSError, ValueError, IndexError):  # not a process, or one that ended meanwhile
+                continue
+        return [pid for _, pid in sorted(found)]
 
     def stop(self) -> None:
         stop(self.rasa)
@@ -974,6 +994,12 @@ def table(report: dict) -> str:
         fmt(p["memory"]["action_server_peak_rss_mb"]),
         fmt(s["memory"]["action_server_peak_rss_mb"]) + " (no custom actions)",
         r["action_server_peak_rss_mb"],
+    )
+    helpers = p["memory"].get("action_helpers_peak_rss_mb") or []
+    row(
+        "Action server's export and reading processes, peak resident memory each (MB)",
+        " / ".join(fmt(mb) for mb in helpers) or "—",
+        "—",
     )
     row(
         "Start to first answered message (s)",
