@@ -110,4 +110,3 @@ class ReadAhead(GraphComponent):
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
-
