@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from bot.plans import codes
@@ -155,10 +155,13 @@ def add_answer(s: Session, plan: Plan, question_id: str, text: str, member: Memb
     )
     s.add(answer)
     # An answered question is no longer open, even if it was skipped earlier.
-    skipped = s.get(SkippedQuestion, (plan.id, question_id))
-    if skipped is not None:
-        s.delete(skipped)
-    plan.updated_at = now
+    s.execute(
+        delete(SkippedQuestion)
+        .where(SkippedQuestion.plan_id == plan.id, SkippedQuestion.question_id == question_id)
+        .execution_options(synchronize_session=False)
+    )
+    # No touch of plans.updated_at here: every caller took the plan to change it (find_plan's
+    # lock), which already set it, one statement earlier in this unit of work.
     s.flush()
     return answer
 
