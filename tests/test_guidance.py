@@ -73,14 +73,15 @@ def test_names_are_looked_for_around_the_sentences_that_may_hold_one():
     assert "Jamal" in [e.text for e in read.ents if e.label_ == "PERSON"]
 
 
-def test_the_attribute_rules_read_as_the_models_own_ruler():
-    """bot/reading/attribute_rules.py replaces the model's attribute ruler: every token of every
+def test_the_attribute_rules_and_lemmas_read_as_the_models_own():
+    """bot/reading/attribute_rules.py and lemmas.py replace the model's attribute ruler and lemmatizer: every token of every
     text the tests read gets the same part of speech, morphology, lemma and dependency as the
     model loaded as shipped gives it, two-token and pattern rules included."""
     import random
 
     stock, ours = spacy.load(model_directory()), english()
-    assert "attribute_ruler" in ours.disabled and "attribute_rules" in ours.pipe_names
+    assert {"attribute_ruler", "lemmatizer"} <= set(ours.disabled)
+    assert {"attribute_rules", "lemmas"} <= set(ours.pipe_names)
     texts = [
         s["text"]
         for name in ("discipline_sentences", "privacy_sentences")
