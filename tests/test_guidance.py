@@ -74,9 +74,10 @@ def test_names_are_looked_for_around_the_sentences_that_may_hold_one():
 
 
 def test_the_attribute_rules_and_lemmas_read_as_the_models_own():
-    """bot/reading/attribute_rules.py and lemmas.py replace the model's attribute ruler and lemmatizer: every token of every
-    text the tests read gets the same part of speech, morphology, lemma and dependency as the
-    model loaded as shipped gives it, two-token and pattern rules included."""
+    """bot/reading/attribute_rules.py and lemmas.py replace the model's attribute ruler and
+    lemmatizer: every token of every text the tests read gets the same part of speech,
+    morphology, lemma and dependency as the model loaded as shipped gives it, two-token and
+    pattern rules included."""
     import random
 
     stock, ours = spacy.load(model_directory()), english()
