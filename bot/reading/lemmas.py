@@ -9,13 +9,14 @@ lemma (the attribute rules give some) keeps it, as the lemmatizer leaves it. tes
 compares every token's lemma with the model as shipped.
 """
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from spacy.attrs import LEMMA, MORPH, ORTH, POS
 from spacy.language import Language
 from spacy.pipeline import Lemmatizer
 from spacy.tokens import Doc
+from thinc.types import Ints2d
 
 NAME = "lemmas"
 
@@ -38,7 +39,7 @@ class Lemmas:
             if found is None:
                 found = self._known[key] = doc.vocab.strings.add(self.lemmatizer.lemmatize(doc[i])[0])
             lemmas[i] = found
-        doc.from_array([LEMMA], lemmas)
+        doc.from_array([LEMMA], cast(Ints2d, lemmas.reshape(-1, 1)))
         return doc
 
 
