@@ -60,7 +60,7 @@ test: lint train validate story-test ## Set up and run every test (lint first: i
 test-fast: lint ## Lint, then the unit tier only: no server, no browser (see README, "Tests")
 	$(PY) -m pytest -m unit -n auto
 
-bench: install train ## Benchmark against Rasa's starter bot (7-13 min on 2 cores; results/bench.json)
+bench: install train ## Benchmark against Rasa's starter bot (5-13 min on 2 cores; results/bench.json)
 	$(PY) tests/benchmarks/bench.py --out results/bench.json
 
 audit: install ## Check the pinned packages against known advisories (README, "Security": what it can reach)
