@@ -15,7 +15,7 @@ so a new model cannot silently read differently.
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from spacy.language import Language
 from spacy.pipeline import AttributeRuler
@@ -121,10 +121,17 @@ class AttributeRules:
         return doc
 
 
+Shipped = TypeVar("Shipped")
+
+
+def shipped_pipe(nlp: Language, name: str, kind: type[Shipped]) -> Shipped:
+    """The model's own component that a faster one here is built from (and the loader disables)."""
+    found = nlp.get_pipe(name)
+    if not isinstance(found, kind):
+        raise TypeError(f"the model's {name} is a {type(found).__name__}, not the {kind.__name__} read here")
+    return found
+
+
 @Language.factory(NAME)
 def make_attribute_rules(nlp: Language, name: str) -> AttributeRules:
-    """Built from the pipeline's own attribute ruler, which the loader then disables."""
-    ruler = nlp.get_pipe("attribute_ruler")
-    if not isinstance(ruler, AttributeRuler):
-        raise TypeError(f"the model's attribute_ruler is a {type(ruler).__name__}, which attribute_rules cannot read")
-    return AttributeRules(ruler)
+    return AttributeRules(shipped_pipe(nlp, "attribute_ruler", AttributeRuler))

@@ -18,6 +18,8 @@ from spacy.pipeline import Lemmatizer
 from spacy.tokens import Doc
 from thinc.types import Ints2d
 
+from bot.reading.attribute_rules import shipped_pipe
+
 NAME = "lemmas"
 
 
@@ -45,8 +47,4 @@ class Lemmas:
 
 @Language.factory(NAME)
 def make_lemmas(nlp: Language, name: str) -> Lemmas:
-    """Built from the pipeline's own lemmatizer, which the loader then disables."""
-    lemmatizer = nlp.get_pipe("lemmatizer")
-    if not isinstance(lemmatizer, Lemmatizer):
-        raise TypeError(f"the model's lemmatizer is a {type(lemmatizer).__name__}, which lemmas cannot read")
-    return Lemmas(lemmatizer)
+    return Lemmas(shipped_pipe(nlp, "lemmatizer", Lemmatizer))
