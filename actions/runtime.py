@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 import multiprocessing
 import os
 import threading
@@ -34,6 +35,7 @@ from bot.reading.reader import read_alone
 from bot.settings import Settings
 
 DomainDict = dict[str, Any]
+logger = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=1)
@@ -90,10 +92,19 @@ def _start_reading_worker(action_server: int) -> None:
     gc.freeze()
 
 
+# Far longer than loading spaCy takes (about two seconds).
+READING_START_SECONDS = 120.0
+
+
 def prepare_reading_process(planner: Planner) -> None:
-    """Start the reading process, and let the Planner's reader hand readings to it."""
+    """Start the reading process and, once it has spaCy loaded, let the Planner's reader hand
+    readings to it: a committee's first answer would otherwise wait for it to load."""
     pool = reading_pool()
-    pool.submit(read_alone, "")
+    try:
+        pool.submit(read_alone, "").result(timeout=READING_START_SECONDS)
+    except Exception as failed:  # noqa: BLE001 - without it, answers are read here, as before
+        logger.warning("The reading process did not start (%s): answers are read as they are stored.", failed)
+        return
     planner.reader.helper = pool
 
 

@@ -23,6 +23,8 @@ from bot.reading.language import parse
 from bot.reading.privacy import PrivacyScreen
 from bot.reading.topics import topics_of, voices_concern
 
+logger = logging.getLogger(__name__)
+
 # A long answer is read in pieces of about this many characters, cut between sentences or
 # words, with the model handed to other committees between pieces: a 100,000-character answer
 # then keeps nobody else waiting longer than one piece (about a tenth of a second). Each piece
@@ -31,7 +33,6 @@ from bot.reading.topics import topics_of, voices_concern
 # 2,000 until the eleventh session: an answer of 300-400 words (2,000-2,400 characters) was
 # then read in two pieces, the second mostly overlap, and took 74 ms to read against 53 ms for
 # one spaCy pass; a 4,000-character piece reads in about 0.1 s.
-logger = logging.getLogger(__name__)
 PIECE = 4_000
 OVERLAP = 200
 # Readings begun ahead and not yet taken: a committee's next answer, at most, each; older ones
