@@ -270,3 +270,17 @@ def port_is_free(port: int) -> bool:
             return True
         except OSError:
             return False
+
+
+def spawned_children(parent: int) -> list[int]:
+    """The processes `parent` started with multiprocessing's spawn (the action server's export
+    and reading processes), in the order they started."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:  # the fields after the command's name, which is in parentheses and may hold spaces
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == parent and b"spawn_main" in (entry / "cmdline").read_bytes():
+                found.append((int(fields[19]), int(entry.name)))  # start time, pid
+        except (OSError, ValueError, IndexError):  # not a process, or one that ended meanwhile
+            continue
+    return [pid for _, pid in sorted(found)]

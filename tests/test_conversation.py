@@ -2,7 +2,6 @@
 then the exported documents opened and checked."""
 
 import json
-import os
 import re
 import subprocess
 import threading
@@ -12,6 +11,7 @@ from pathlib import Path
 from docx import Document
 
 from tests.conftest import TEST_TURNS_PER_SESSION, http_json, soffice
+from tests.servers import spawned_children
 
 SETUP = [
     "start a new plan",
@@ -340,16 +340,7 @@ def test_the_action_server_gets_the_planner_ready_before_it_serves(assistant):
     calls: by the time /health answered, the planner was built, the export process and the
     reading process started (children of the action server) and the collector's view frozen."""
     assert "The planner is ready." in assistant.actions.log.read_text()
-    server = assistant.actions.process.pid
-    children = [pid for pid in os.listdir("/proc") if pid.isdigit() and parent_of(pid) == server]
-    assert len([pid for pid in children if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]) == 2
-
-
-def parent_of(pid: str) -> int | None:
-    try:  # the field after the command's name, which is in parentheses and may hold spaces
-        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-    except (OSError, IndexError, ValueError):  # the process ended meanwhile
-        return None
+    assert len(spawned_children(assistant.actions.process.pid)) == 2
 
 
 def test_a_long_answer_read_ahead_is_stored_with_the_reading_a_plain_read_gives(assistant):

@@ -66,6 +66,7 @@ from tests.servers import (  # noqa: E402
     free_port,
     http_json,
     server_env,
+    spawned_children,
     start_rasa,
     stop,
     wait_until_up,
@@ -285,21 +286,7 @@ class Bot:
 
     def helper_pids(self) -> list[int]:
         """The action server's spawned children, in the order they started."""
-        if not (self.actions and self.actions.process):
-            return []
-        server = self.actions.process.pid
-        found = []
-        for entry in Path("/proc").iterdir():
-            try:
-                stat = (entry / "stat").read_text()
-                if (
-                    int(stat.rsplit(")", 1)[1].split()[1]) == server
-                    and b"spawn_main" in (entry / "cmdline").read_bytes()
-                ):
-                    found.append((int(stat.rsplit(")", 1)[1].split()[19]), int(entry.name)))
-            except (OSError, ValueError, IndexError):  # not a process, or one that ended meanwhile
-                continue
-        return [pid for _, pid in sorted(found)]
+        return spawned_children(self.actions.process.pid) if self.actions and self.actions.process else []
 
     def stop(self) -> None:
         stop(self.rasa)
