@@ -2,8 +2,8 @@
 
 `RuleComponent` decides from its configuration alone (the answer guard, resume by code).
 `LearnedComponent` learns something small from the training data (a vocabulary, examples) and
-keeps it in the model as JSON, never as a pickled object. `decide` and `add_entities` write a
-component's decision into the message.
+keeps it in the model as JSON (and numbers as NumPy arrays), never as a pickled object. `decide`
+and `add_entities` write a component's decision into the message.
 """
 
 from __future__ import annotations
@@ -12,8 +12,11 @@ import hashlib
 import inspect
 import json
 import sys
+from contextlib import nullcontext
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
@@ -87,6 +90,7 @@ class LearnedComponent(CodeInFingerprint, GraphComponent, IntentClassifier):
     takes it back when `load` reads it)."""
 
     STORED = "learned.json"  # each subclass names its own file
+    ARRAYS = "arrays.npz"  # with the arrays it learned, if any (loaded without pickle)
 
     @classmethod
     def required_components(cls) -> list[type]:
@@ -107,9 +111,11 @@ class LearnedComponent(CodeInFingerprint, GraphComponent, IntentClassifier):
     ) -> Self:
         return cls(config, model_storage, resource)
 
-    def store(self, learned: Any) -> Resource:
+    def store(self, learned: Any, **arrays: npt.NDArray[Any]) -> Resource:
         with self.model_storage.write_to(self.resource) as directory:
             (directory / self.STORED).write_text(json.dumps(learned))
+            if arrays:
+                np.savez(directory / self.ARRAYS, **arrays)
         return self.resource
 
     @classmethod
@@ -123,8 +129,10 @@ class LearnedComponent(CodeInFingerprint, GraphComponent, IntentClassifier):
     ) -> Self:
         component = cls(config, model_storage, resource)
         with model_storage.read_from(resource) as directory:
-            component.setup(json.loads((directory / cls.STORED).read_text()))
+            stored = directory / cls.ARRAYS
+            with np.load(stored, allow_pickle=False) if stored.exists() else nullcontext({}) as arrays:
+                component.setup(json.loads((directory / cls.STORED).read_text()), **dict(arrays))
         return component
 
-    def setup(self, learned: Any) -> None:
+    def setup(self, learned: Any, **arrays: npt.NDArray[Any]) -> None:
         raise NotImplementedError

@@ -124,7 +124,7 @@ class FaqSelector(LearnedComponent):
         responses = {k: v for k, v in training_data.responses.items() if k.startswith(prefix)}
         return self.store({"examples": examples, "responses": responses})
 
-    def setup(self, learned: Any) -> None:
+    def setup(self, learned: Any, **arrays: Any) -> None:
         """Fitted here, at load, from the stored examples: nothing pickled is kept in the model."""
         self.responses = learned["responses"]
         texts, keys = [t for t, _ in learned["examples"]], [k for _, k in learned["examples"]]

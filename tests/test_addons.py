@@ -579,3 +579,62 @@ def test_a_clause_named_by_its_title_is_the_commands_own_words(tmp_path):
     # Only a message that says it names a part: an answer in a title's words stays an answer's.
     assert taken("Records of searches go to the agency.", "show_clause") == "command_or_answer"
     assert taken("next: parent notification", "next_question") == "command_or_answer"
+
+
+def test_a_command_whose_nearest_phrasings_are_its_own_acts_unless_it_has_a_side_effect(tmp_path):
+    """Trained on featurized examples and read back from the model (the sentence vectors kept as
+    an array): a command the classifier is unsure of, or that has a word its examples never use,
+    acts when the training phrasings nearest in meaning are all that command's; an answer with a
+    command's words, whose nearest phrasings are answers, is still asked about; and a command
+    with a side effect is asked about when it has a word beyond its own. An intent never asked
+    about (naming a speaker) that the fallback would take is kept when its nearest phrasings agree."""
+    config = {
+        **CommandOrAnswer.get_default_config(),
+        "commands": ["go_back", "pause"],
+        "phrasing_feature": "sentence",
+    }
+    storage, resource = LocalModelStorage(tmp_path), Resource("command_or_answer")
+    examples = [
+        ("go back", "go_back"),
+        ("take us back", "go_back"),
+        ("back to the previous question", "go_back"),
+        ("go back a question", "go_back"),
+        ("save and exit", "pause"),
+        ("save and stop", "pause"),
+        ("now Sergeant Diaz is typing", "set_speaker"),
+        ("Officer Tran is typing now", "set_speaker"),
+        ("The officer returns to patrol over the summer.", "give_answer"),
+        ("Searches need the principal present.", "give_answer"),
+    ]
+    training = []
+    for text, intent in examples:
+        message = featurized(text, training=True)
+        message.set(INTENT, intent)
+        training.append(message)
+    CommandOrAnswer(config, storage, resource).train(TrainingData(training))
+    component = CommandOrAnswer.load(config, storage, resource, None)  # type: ignore[arg-type]
+    assert component.phrasings.shape == (len(examples), 384)
+    assert component.phrasing_intents == [intent for _, intent in examples]
+
+    def taken(text: str, command: str, confidence: float) -> tuple[str, list[str]]:
+        message = featurized(text)
+        intent = {"name": command, "confidence": confidence}
+        message.set(INTENT, intent)
+        message.set(INTENT_RANKING_KEY, [intent])
+        component.process([message])
+        return message.get(INTENT)["name"], [e["value"] for e in message.get(ENTITIES) or []]
+
+    assert taken("take me back", "go_back", 0.41) == ("go_back", [])  # the fallback would have taken it
+    assert taken("go back a question, quickly", "go_back", 0.55) == ("go_back", [])  # "quickly" is no example's
+    assert taken("The officer goes back to patrol in summer.", "go_back", 0.8) == ("command_or_answer", ["go_back"])
+    assert taken("take me back", "go_back", 0.25) == ("go_back", [])  # hardly a guess: the fallback's
+    assert taken("save and exit now", "pause", 0.45) == ("pause", [])
+    assert taken("save and close", "pause", 0.45) == ("command_or_answer", ["pause"])  # "close" is not pause's
+    message = featurized("ok, Officer Tran typing now")
+    message.set(INTENT, {"name": "set_speaker", "confidence": 0.45})
+    component.process([message])
+    assert message.get(INTENT) == {"name": "set_speaker", "confidence": 1.0}  # decided: the fallback leaves it
+    message = featurized("Sergeant Diaz supervises the officer.")  # nearest: a speaker's phrasing, then an answer
+    message.set(INTENT, {"name": "set_speaker", "confidence": 0.45})
+    component.process([message])
+    assert message.get(INTENT) == {"name": "set_speaker", "confidence": 0.45}  # left to the fallback
