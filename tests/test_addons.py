@@ -527,13 +527,24 @@ def test_the_asking_rule_knows_when_the_fallback_takes_a_message():
     )
 
 
+def trained_asking_rule(tmp_path, commands: list[str], examples: list[tuple[str, str]]) -> CommandOrAnswer:
+    """CommandOrAnswer trained on examples featurized as Rasa trains it, and read back from the model."""
+    config = {**CommandOrAnswer.get_default_config(), "commands": commands, "phrasing_feature": "sentence"}
+    storage, resource = LocalModelStorage(tmp_path), Resource("command_or_answer")
+    training = []
+    for text, intent in examples:
+        message = featurized(text, training=True)
+        message.set(INTENT, intent)
+        training.append(message)
+    CommandOrAnswer(config, storage, resource).train(TrainingData(training))
+    return CommandOrAnswer.load(config, storage, resource, None)  # type: ignore[arg-type]
+
+
 def test_another_commands_words_that_no_answer_uses_are_talk_not_an_answer(tmp_path):
     """Learned in training and read back from the model: "jump" is go_to_gap's word and no
     answer's, so "jump to the next question" is the command; "missing" and "students" are an
     answer's words, so "Next: missing students." is asked about, and so is "Next: timelines.",
     whose only word is a clause title's."""
-    config = {**CommandOrAnswer.get_default_config(), "commands": ["next_question", "go_to_gap"]}
-    storage, resource = LocalModelStorage(tmp_path), Resource("command_or_answer")
     examples = [
         ("next question", "next_question"),
         ("move on", "next_question"),
@@ -541,9 +552,7 @@ def test_another_commands_words_that_no_answer_uses_are_talk_not_an_answer(tmp_p
         ("take us to the gap on timelines", "go_to_gap"),
         ("Missing students are reported to the office.", "give_answer"),
     ]
-    training = TrainingData([Message({TEXT: text, INTENT: intent}) for text, intent in examples])
-    CommandOrAnswer(config, storage, resource).train(training)
-    component = CommandOrAnswer.load(config, storage, resource, None)  # type: ignore[arg-type]
+    component = trained_asking_rule(tmp_path, ["next_question", "go_to_gap"], examples)
     # "next" and "move" are stop words; "timelines", "question" and "take" are words of clause
     # titles, a command's own only where a part is named.
     assert component.talk == {"jump", "gap"}
@@ -588,12 +597,6 @@ def test_a_command_whose_nearest_phrasings_are_its_own_acts_unless_it_has_a_side
     command's words, whose nearest phrasings are answers, is still asked about; and a command
     with a side effect is asked about when it has a word beyond its own. An intent never asked
     about (naming a speaker) that the fallback would take is kept when its nearest phrasings agree."""
-    config = {
-        **CommandOrAnswer.get_default_config(),
-        "commands": ["go_back", "pause"],
-        "phrasing_feature": "sentence",
-    }
-    storage, resource = LocalModelStorage(tmp_path), Resource("command_or_answer")
     examples = [
         ("go back", "go_back"),
         ("take us back", "go_back"),
@@ -606,13 +609,7 @@ def test_a_command_whose_nearest_phrasings_are_its_own_acts_unless_it_has_a_side
         ("The officer returns to patrol over the summer.", "give_answer"),
         ("Searches need the principal present.", "give_answer"),
     ]
-    training = []
-    for text, intent in examples:
-        message = featurized(text, training=True)
-        message.set(INTENT, intent)
-        training.append(message)
-    CommandOrAnswer(config, storage, resource).train(TrainingData(training))
-    component = CommandOrAnswer.load(config, storage, resource, None)  # type: ignore[arg-type]
+    component = trained_asking_rule(tmp_path, ["go_back", "pause"], examples)
     assert component.phrasings.shape == (len(examples), 384)
     assert component.phrasing_intents == [intent for _, intent in examples]
 
