@@ -274,7 +274,8 @@ class CommandOrAnswer(LearnedComponent):
             if find_code(text) is not None:  # a plan code: its shape decided (addons/resume_by_code.py)
                 continue
             asking = self.reads_as_answer(text, name, confidence, ranking)
-            if (asking or self.falls_back(confidence, ranking)) and self.acts_as_phrased(message, name, confidence):
+            falling = self.falls_back(confidence, ranking)
+            if (asking or falling) and self.acts_as_phrased(message, name, confidence):
                 # Decided by its nearest phrasings: the fallback must not take it back.
                 decide(message, name, 1.0)
             elif asking:
@@ -286,7 +287,7 @@ class CommandOrAnswer(LearnedComponent):
                     decide(message, self.config["question_intent"], decided)
                 else:
                     self.ask(message, name, decided)
-            elif self.falls_back(confidence, ranking):
+            elif falling:
                 # In the command's own words, even put as a question ("next question?"), it is more
                 # likely the command than a question for the guidance. Decided by this rule, so the
                 # fallback leaves it (as the other rules' decisions).
