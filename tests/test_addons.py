@@ -514,7 +514,7 @@ def test_a_command_with_words_of_its_own_is_asked_about_and_a_question_goes_to_t
 def test_the_asking_rule_knows_when_the_fallback_takes_a_message():
     """CommandOrAnswer asks about a command the fallback would take: its two numbers must be the
     FallbackClassifier's in config.yml, or it would ask about commands that act, or let fall back
-    commands it means to ask about."""
+    commands it means to ask about; and the vector it reads must be the featurizer's."""
     pipeline = yaml.safe_load((ROOT / "config.yml").read_text())["pipeline"]
     asking = {
         **CommandOrAnswer.get_default_config(),
@@ -525,6 +525,10 @@ def test_the_asking_rule_knows_when_the_fallback_takes_a_message():
         fallback["threshold"],
         fallback["ambiguity_threshold"],
     )
+    # And it reads the sentence vector by the featurizer's alias: another name would find none,
+    # and every message would quietly go back to being asked about.
+    featurizer = next(c for c in pipeline if c["name"].endswith(".SentenceEmbeddingFeaturizer"))
+    assert asking["phrasing_feature"] == featurizer["alias"]
 
 
 def trained_asking_rule(tmp_path, commands: list[str], examples: list[tuple[str, str]]) -> CommandOrAnswer:
